@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Shared helpers for the harness scripts: paths, messages, logged steps.
+# Sourced, never run.
+
+# shellcheck disable=SC2034  # variables are used by the scripts that source us
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
+BASE=${BASE:-6.12}
+LANE_DIR=$BUILD_DIR/$BASE
+SERIES_DIR=$REPO_DIR/patches/$BASE
+
+msg() {
+	printf '==> %s\n' "$*"
+}
+
+note() {
+	printf '    %s\n' "$*"
+}
+
+warn() {
+	printf 'warning: %s\n' "$*" >&2
+}
+
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+check_base() {
+	case "$BASE" in
+	6.12 | 6.1) ;;
+	*) die "unknown base '$BASE' (known: 6.12, 6.1)" ;;
+	esac
+	[ -d "$SERIES_DIR" ] || die "no series for base $BASE in $SERIES_DIR"
+}
+
+# Print the last lines of a log, indented, to explain a failure.
+show_log_tail() {
+	local log=$1 lines=${2:-40}
+
+	printf '    --- last %s lines of %s ---\n' "$lines" "$log" >&2
+	tail -n "$lines" "$log" | sed 's/^/    | /' >&2
+	printf '    --- end of %s ---\n' "$log" >&2
+}
+
+# Print a line every 30 seconds while a long step runs.
+progress_ticker() {
+	local what=$1 log=$2 start=$SECONDS
+
+	while sleep 30; do
+		printf '    ... %s: %dm%02ds, log %s (%s lines)\n' "$what" \
+			$(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) \
+			"$log" "$(wc -l <"$log" 2>/dev/null || echo 0)"
+	done
+}
+
+# run_logged LOG WHAT CMD...: run CMD with its output in LOG, show
+# progress, and on failure show the end of LOG and stop.
+run_logged() {
+	local log=$1 what=$2 start=$SECONDS ticker rc=0
+	shift 2
+
+	mkdir -p "$(dirname "$log")"
+	note "$what (log: $log)"
+	progress_ticker "$what" "$log" &
+	ticker=$!
+	# In the background, so that "set -e" still holds inside a function.
+	"$@" >"$log" 2>&1 &
+	wait $! || rc=$?
+	kill "$ticker" 2>/dev/null
+	wait "$ticker" 2>/dev/null || true
+	if [ "$rc" -ne 0 ]; then
+		printf 'error: %s failed (exit %s) after %ds\n' "$what" "$rc" \
+			$((SECONDS - start)) >&2
+		show_log_tail "$log"
+		exit 1
+	fi
+	note "$what: done in $((SECONDS - start))s"
+	timing_record "$what" $((SECONDS - start))
+}
+
+# Wall time of each step, collected for the final summary.
+timing_record() {
+	mkdir -p "$BUILD_DIR"
+	printf '%s\t%s\n' "$2" "$1" >>"$BUILD_DIR/timings.tsv"
+}
+
+# The patches of a series, in order, without the cover letter.
+series_patches() {
+	find "$SERIES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-*' | sort
+}
+
+# A hash of everything that decides what a built kernel contains.
+series_hash() {
+	local patches
+	mapfile -t patches < <(series_patches)
+	cat "$REPO_DIR/Kconfig.fragment" "${patches[@]}" | sha256sum | cut -c1-16
+}
