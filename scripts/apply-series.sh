@@ -3,8 +3,10 @@
 # (a git worktree under the build directory).  A series that does not apply
 # is reported with the failing patch and hunk, and nothing stays applied.
 #
-# Usage: BASE=6.12|6.1 [KSRC=...] [UPTO=N] scripts/apply-series.sh
-#   UPTO=N applies only the first N patches (the per-patch build uses it).
+# Usage: BASE=6.12|6.1 [KSRC=...] [UPTO=N] scripts/apply-series.sh [--build-each]
+#   UPTO=N        applies only the first N patches
+#   --build-each  builds the kernel and the module after each patch, and
+#                 stops naming the first patch that does not build
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -46,17 +48,35 @@ apply_one() {
 	fi
 }
 
+# Build the tree as it stands after patch number $1.
+build_step() {
+	local count=$1 patch=$2
+
+	if ! NO_APPLY=1 "$(dirname "$0")/build-kernel.sh" patched; then
+		rm -f "$LANE_DIR/tree-patched.stamp"
+		die "the $BASE series does not build after patch $count: $(basename "$patch")"
+	fi
+}
+
 main() {
-	local patches stamp log count=0 upto
+	local patches stamp log count=0 upto build_each=0
+
+	case "${1:-}" in
+	--build-each) build_each=1 ;;
+	"") ;;
+	*) die "unknown option '$1' (usage: apply-series.sh [--build-each])" ;;
+	esac
 	check_base
 	"$(dirname "$0")/prepare-tree.sh"
 	mapfile -t patches < <(series_patches)
 	upto=${UPTO:-${#patches[@]}}
-	[[ "$upto" =~ ^[0-9]+$ ]] && [ "$upto" -le "${#patches[@]}" ] ||
+	if ! [[ "$upto" =~ ^[0-9]+$ ]] || [ "$upto" -gt "${#patches[@]}" ]; then
 		die "UPTO=$upto: the $BASE series has ${#patches[@]} patches"
+	fi
 	stamp="$(series_hash) $(git -C "$SRC_DIR" rev-parse base) $upto"
 	ensure_worktree
-	if [ -f "$LANE_DIR/tree-patched.stamp" ] && [ "$(cat "$LANE_DIR/tree-patched.stamp")" = "$stamp" ]; then
+	if [ "$build_each" = 0 ] && [ -f "$LANE_DIR/tree-patched.stamp" ] &&
+		[ "$(cat "$LANE_DIR/tree-patched.stamp")" = "$stamp" ]; then
 		msg "patched $BASE tree: $TREE (cached, $upto patches)"
 		return
 	fi
@@ -69,6 +89,9 @@ main() {
 		apply_one "$patch" "$log"
 		count=$((count + 1))
 		note "[$count/$upto] $(basename "$patch")"
+		if [ "$build_each" = 1 ]; then
+			build_step "$count" "$patch"
+		fi
 	done
 	printf '%s\n' "$stamp" >"$LANE_DIR/tree-patched.stamp"
 	msg "patched $BASE tree ready: $TREE"

@@ -4,6 +4,7 @@
 # "patched" the tree with the series applied (scripts/apply-series.sh).
 #
 # Usage: BASE=6.12|6.1 scripts/build-kernel.sh unpatched|patched
+#   NO_APPLY=1 builds the patched tree as it stands (for --build-each)
 # Output: $BUILD_DIR/$BASE/<variant>/{bzImage,config,System.map,*.ko}
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -68,13 +69,13 @@ main() {
 	check_base
 	case "$variant" in
 	unpatched) "$(dirname "$0")/prepare-tree.sh" ;;
-	patched) "$(dirname "$0")/apply-series.sh" ;;
+	patched) [ "${NO_APPLY:-0}" = 1 ] || "$(dirname "$0")/apply-series.sh" ;;
 	*) die "usage: build-kernel.sh unpatched|patched (got '${variant}')" ;;
 	esac
 	tree=$(tree_of "$variant")
 	obj=$LANE_DIR/obj-$variant
 	out=$LANE_DIR/$variant
-	stamp="$(git -C "$tree" rev-parse HEAD) $(sha256sum <"$REPO_DIR/Kconfig.fragment" | cut -c1-16)"
+	stamp="$(git -C "$tree" rev-parse 'HEAD^{tree}') $(sha256sum <"$REPO_DIR/Kconfig.fragment" | cut -c1-16)"
 	if [ -f "$out/kernel.stamp" ] && [ "$(cat "$out/kernel.stamp")" = "$stamp" ] && [ -f "$out/bzImage" ]; then
 		msg "kernel $BASE/$variant: $out/bzImage (cached)"
 	else

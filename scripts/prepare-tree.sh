@@ -25,8 +25,9 @@ check_kernel_tree() {
 	[ -e "$tree" ] || die "KSRC=$tree does not exist"
 	[ -d "$tree" ] || die "KSRC=$tree is not a directory"
 	[ -r "$tree/Makefile" ] || die "KSRC=$tree is not a readable kernel tree (no Makefile)"
-	grep -q '^PATCHLEVEL = ' "$tree/Makefile" && [ -d "$tree/arch/x86" ] ||
+	if ! grep -q '^PATCHLEVEL = ' "$tree/Makefile" || ! [ -d "$tree/arch/x86" ]; then
 		die "KSRC=$tree is not a Linux kernel tree (no PATCHLEVEL in Makefile or no arch/x86)"
+	fi
 	version=$(tree_version "$tree")
 	[ "$version" = "$BASE" ] ||
 		die "KSRC=$tree is Linux $version, but the series in patches/$BASE is for $BASE (BASE=6.12 or BASE=6.1 selects a series)"

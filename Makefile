@@ -1,0 +1,56 @@
+# x86/Xen I/O-privilege series: from kernel source to a verdict in guests.
+# Each target calls one script; settings are variables:
+#   BASE=6.12|6.1  KSRC=/path/to/linux  ENVS="native xen-pv ..."
+#   VARIANTS="unpatched patched"  ENV=<one environment>  VARIANT=<one>
+#   TESTS=a,b (subset of tests in the guest)  BUILD_DIR=<dir>
+
+ENV ?= native
+VARIANT ?= patched
+
+run:		## main job: build, boot every environment, print the verdict
+	scripts/run.sh
+
+check:		## the tests: static checks, per-patch builds, guest matrix
+	scripts/check.sh
+
+deps:		## install the Debian packages the harness needs
+	scripts/install-deps.sh
+
+tree:		## unpack the pristine kernel tree of BASE (or copy KSRC)
+	scripts/prepare-tree.sh
+
+apply:		## apply the series to a copy of the pristine tree
+	scripts/apply-series.sh
+
+bisect:		## apply the series patch by patch, building after each
+	scripts/apply-series.sh --build-each
+
+build:		## build kernels, module, selftests and initramfs
+	scripts/build.sh
+
+selftests:	## build the selftests (static)
+	scripts/build-selftests.sh
+
+module:		## build the module against KDIR
+	scripts/build-module.sh
+
+boot:		## boot VARIANT in ENV and report its tests
+	scripts/boot-guest.sh $(ENV) $(VARIANT)
+
+matrix:		## boot every environment and print the matrix
+	scripts/run-matrix.sh
+
+xl-configs:	## write xl configs for a real Xen host
+	scripts/write-xl-configs.sh
+
+lint:		## checkpatch --strict and shellcheck
+	scripts/lint.sh
+
+clean:		## remove the build directory
+	rm -rf build
+
+help:
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'
+
+.PHONY: run check deps tree apply bisect build selftests module boot matrix \
+	xl-configs lint clean help

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Boot one kernel + initramfs in one environment and collect what the
+# guest reports.  The guest's init (scripts/guest/init) runs the module
+# and the selftests; this script watches the console, stops the guest when
+# it is done, and classifies the boot: finished, crash (panic, or QEMU
+# gone before the guest said it was done) or timeout.
+#
+# Usage: BASE=6.12|6.1 scripts/boot-guest.sh ENV [unpatched|patched]
+#   ENV: native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh
+#   KERNEL=, INITRD=  boot these instead of the harness's build
+#   TESTS=a,b         run only these tests in the guest
+#   BOOT_TIMEOUT=s    seconds before the guest is declared hung
+# Output: $BUILD_DIR/results/$BASE/<variant>/<env>/{console.log,outcome}
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+# shellcheck source=scripts/lib/envs.sh
+. "$(dirname "$0")/lib/envs.sh"
+
+END_MARK='@@HARNESS END'
+PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal exception|Domain 0 crashed'
+
+kernel_cmdline() {
+	local env=$1 variant=$2
+
+	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s\n' \
+		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" \
+		"${TESTS:+ harness_tests=$TESTS}"
+}
+
+# The tests the guest must report; any it does not is MISSING.
+expected_tests() {
+	if [ -n "${TESTS:-}" ]; then
+		tr ',' '\n' <<<"$TESTS"
+		return
+	fi
+	echo module_load
+	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
+		(cd "$BUILD_DIR/selftests" && printf '%s\n' *)
+	fi
+	echo kernel_log
+}
+
+# watch_guest PID LOG TIMEOUT: print the outcome once the guest is done.
+watch_guest() {
+	local pid=$1 log=$2 limit=$3 start=$SECONDS next=30
+
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -qF "$END_MARK" "$log"; then
+			sleep 1
+			echo finished
+			return
+		fi
+		if grep -qE "$PANIC_RE" "$log"; then
+			sleep 3
+			echo crash
+			return
+		fi
+		if [ $((SECONDS - start)) -ge "$limit" ]; then
+			echo timeout
+			return
+		fi
+		if [ $((SECONDS - start)) -ge "$next" ]; then
+			note "... still booting: $((SECONDS - start))s, console $log"
+			next=$((next + 30))
+		fi
+		sleep 1
+	done
+	if grep -qF "$END_MARK" "$log"; then
+		echo finished
+	else
+		echo crash
+	fi
+}
+
+stop_guest() {
+	local pid=$1
+
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+main() {
+	local env=${1:-} variant=${2:-patched} kernel initrd out log pid outcome
+	local -a cmd
+	local start=$SECONDS
+
+	check_base
+	env_known "$env" || die "unknown environment '$env' (known: ${ALL_ENVS[*]})"
+	case "$variant" in
+	unpatched | patched) ;;
+	*) die "unknown kernel variant '$variant' (unpatched or patched)" ;;
+	esac
+	kernel=${KERNEL:-$LANE_DIR/$variant/bzImage}
+	initrd=${INITRD:-$LANE_DIR/$variant/initramfs.cpio.gz}
+	[ -r "$kernel" ] || die "no kernel at $kernel (build it: make build)"
+	[ -r "$initrd" ] || die "no initramfs at $initrd (build it: make build)"
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 not found; scripts/install-deps.sh installs qemu-system-x86"
+	[ "$env" = native ] || ensure_xen_elf
+	out=${OUT:-$BUILD_DIR/results/$BASE/$variant/$env}
+	rm -rf "$out"
+	mkdir -p "$out"
+	log=$out/console.log
+	mapfile -t cmd < <(env_qemu_cmd "$env" "$kernel" "$initrd" "$(kernel_cmdline "$env" "$variant")")
+	expected_tests >"$out/expected"
+	printf '%q ' "${cmd[@]}" >"$out/command"
+	echo >>"$out/command"
+	note "boot $BASE/$variant in $env (console: $log)"
+	"${cmd[@]}" </dev/null >"$log" 2>&1 &
+	pid=$!
+	outcome=$(watch_guest "$pid" "$log" "${BOOT_TIMEOUT:-$(env_timeout "$env")}")
+	stop_guest "$pid"
+	echo "$outcome" >"$out/outcome"
+	note "boot $BASE/$variant in $env: $outcome after $((SECONDS - start))s"
+	timing_record "boot $BASE/$variant $env" $((SECONDS - start))
+	python3 "$REPO_DIR/scripts/report.py" guest "$out" ||
+		{ [ "$outcome" = finished ] || show_log_tail "$log" 30; return 1; }
+}
+
+main "$@"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the selftests (selftests/x86) as static binaries.  They include
+# kselftest.h from a kernel tree's tools/testing/selftests, as in-tree
+# tests do; the pristine tree of the base provides it.
+#
+# Usage: [BASE=...] [KSFT_DIR=...] scripts/build-selftests.sh
+# Output: $BUILD_DIR/selftests/<test>
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+main() {
+	local ksft=${KSFT_DIR:-$LANE_DIR/src/tools/testing/selftests}
+
+	if [ -z "${KSFT_DIR:-}" ]; then
+		"$(dirname "$0")/prepare-tree.sh"
+	fi
+	[ -f "$ksft/kselftest.h" ] || die "no kselftest.h in $ksft (KSFT_DIR)"
+	rm -rf "$BUILD_DIR/selftests"
+	mkdir -p "$BUILD_DIR/selftests"
+	run_logged "$BUILD_DIR/logs/selftests.log" "build selftests (static)" \
+		make -C "$REPO_DIR/selftests/x86" KSFT_DIR="$ksft" OUTPUT="$BUILD_DIR/selftests"
+	note "selftests: $(cd "$BUILD_DIR/selftests" && echo *)"
+}
+
+main "$@"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The test command: static checks, a kernel build after every patch of
+# every series, then the main job's guest matrix for every base that has a
+# series.  Fails on any finding, any patch that does not build, and any
+# FAIL, CRASH, TIMEOUT or MISSING cell.
+#
+# Usage: scripts/check.sh        (BASES="6.12" to check one base)
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+# Bases whose patches/<base>/ holds a series.
+bases_with_series() {
+	local base
+	for base in ${BASES:-6.12 6.1}; do
+		if compgen -G "$REPO_DIR/patches/$base/0001-*.patch" >/dev/null; then
+			printf '%s\n' "$base"
+		else
+			warn "patches/$base has no series yet: Linux $base is not checked" >&2
+		fi
+	done
+}
+
+check_base_lane() {
+	local here=$1 rc=0
+
+	msg "Linux $BASE: build after each patch"
+	"$here/apply-series.sh" --build-each
+	"$here/build.sh"
+	"$here/run-matrix.sh" || rc=$?
+	return "$rc"
+}
+
+main() {
+	local here start=$SECONDS base rc=0 bases summary
+	here=$(dirname "$0")
+
+	[ $# -eq 0 ] || die "unknown argument '$1' (settings are variables: BASES=, ENVS=)"
+	rm -f "$BUILD_DIR/timings.tsv"
+	"$here/install-deps.sh"
+	mapfile -t bases < <(bases_with_series)
+	BASES="${bases[*]}" "$here/lint.sh"
+	rm -rf "$BUILD_DIR/results"
+	for base in "${bases[@]}"; do
+		BASE=$base check_base_lane "$here" || rc=1
+	done
+	msg "all bases"
+	summary=$(python3 "$REPO_DIR/scripts/report.py" matrix "$BUILD_DIR/results") || rc=1
+	tail -n 3 <<<"$summary"
+	msg "tests done in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s; step times in $BUILD_DIR/timings.tsv"
+	return "$rc"
+}
+
+main "$@"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The guest environments: how QEMU (and Xen) boot a kernel and initramfs in
+# each.  Sourced by scripts/boot-guest.sh; the command lines are those of
+# DESIGN.md section 5, known to work under TCG emulation.
+
+ALL_ENVS=(native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh)
+
+# Kernel parameter that forces the legacy (pre-assist) Xen PV IOPL path.
+LEGACY_IOPL_PARAM=xen_legacy_iopl
+
+XEN_ELF=${XEN_ELF:-$BUILD_DIR/xen/xen.elf}
+XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
+
+env_known() {
+	local e
+	for e in "${ALL_ENVS[@]}"; do
+		[ "$e" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# Seconds a whole boot may take before it is declared hung.
+env_timeout() {
+	case "$1" in
+	native) echo 240 ;;
+	*) echo 600 ;;
+	esac
+}
+
+# Xen's multiboot loader in QEMU wants an ELF, Debian ships it gzipped.
+ensure_xen_elf() {
+	[ -r "$XEN_GZ" ] || die "$XEN_GZ not found; scripts/install-deps.sh installs xen-hypervisor-4.17-amd64"
+	if [ ! -s "$XEN_ELF" ] || [ "$XEN_GZ" -nt "$XEN_ELF" ]; then
+		mkdir -p "$(dirname "$XEN_ELF")"
+		zcat "$XEN_GZ" >"$XEN_ELF.tmp"
+		mv "$XEN_ELF.tmp" "$XEN_ELF"
+	fi
+}
+
+# Xen's own command line for an environment.
+xen_args() {
+	local common="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=warning guest_loglvl=warning"
+
+	case "$1" in
+	xen-pv | xen-pv-legacy) echo "$common xpti=dom0=true" ;;
+	xen-pv-nopti) echo "$common xpti=dom0=false" ;;
+	xen-pvh) echo "$common dom0=pvh iommu=1 cpuidle=no" ;;
+	esac
+}
+
+# Linux command line additions of an environment.
+env_kernel_args() {
+	case "$1" in
+	native) echo "console=ttyS0" ;;
+	xen-pv-legacy) echo "console=hvc0 $LEGACY_IOPL_PARAM" ;;
+	*) echo "console=hvc0" ;;
+	esac
+}
+
+# env_qemu_cmd ENV KERNEL INITRD CMDLINE: print the QEMU argv, one per line.
+env_qemu_cmd() {
+	local env=$1 kernel=$2 initrd=$3 cmdline=$4
+	local -a cmd extra=()
+
+	read -r -a extra <<<"${QEMU_EXTRA:-}"
+	cmd=(qemu-system-x86_64 -display none -no-reboot -nic none
+		-serial stdio -smp 2 -accel "tcg${QEMU_TCG_OPTS:-}" "${extra[@]}")
+	case "$env" in
+	native)
+		cmd+=(-cpu max -m 512 -kernel "$kernel" -initrd "$initrd"
+			-append "$cmdline")
+		;;
+	xen-pv | xen-pv-nopti | xen-pv-legacy)
+		cmd+=(-cpu Haswell-noTSX -m 1024 -kernel "$XEN_ELF"
+			-append "$(xen_args "$env")"
+			-initrd "$kernel ${cmdline//,/,,},$initrd")
+		;;
+	xen-pvh)
+		# QEMU's option syntax: the commas belong to one argument.
+		# shellcheck disable=SC2054
+		cmd+=(-machine q35 -device intel-iommu -cpu EPYC,-rdtscp,-monitor
+			-m 1024 -kernel "$XEN_ELF" -append "$(xen_args "$env")"
+			-initrd "$kernel ${cmdline//,/,,},$initrd")
+		;;
+	esac
+	printf '%s\n' "${cmd[@]}"
+}

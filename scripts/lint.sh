@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Static checks: checkpatch.pl --strict of each base tree on every patch of
+# its series and on the module and selftest sources, shellcheck on every
+# shell script.  Any finding fails.
+#
+# Usage: [BASES="6.12 6.1"] scripts/lint.sh
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+failed=0
+
+checkpatch_series() {
+	local base=$1 src=$BUILD_DIR/$1/src patch
+
+	for patch in "$REPO_DIR"/patches/"$base"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$patch" ] || continue
+		case "$patch" in */0000-*) continue ;; esac
+		if ! (cd "$src" && scripts/checkpatch.pl --strict -q "$patch") >"$BUILD_DIR/logs/checkpatch.out" 2>&1; then
+			printf 'checkpatch (%s): %s\n' "$base" "${patch#"$REPO_DIR"/}"
+			sed 's/^/    /' "$BUILD_DIR/logs/checkpatch.out"
+			failed=1
+		fi
+	done
+}
+
+checkpatch_sources() {
+	local src=$BUILD_DIR/$1/src file
+
+	for file in "$REPO_DIR"/module/*.[ch] "$REPO_DIR"/selftests/x86/*.[ch]; do
+		[ -e "$file" ] || continue
+		if ! "$src/scripts/checkpatch.pl" --strict -q --no-tree -f "$file" >"$BUILD_DIR/logs/checkpatch.out" 2>&1; then
+			printf 'checkpatch: %s\n' "${file#"$REPO_DIR"/}"
+			sed 's/^/    /' "$BUILD_DIR/logs/checkpatch.out"
+			failed=1
+		fi
+	done
+}
+
+shell_scripts() {
+	local f
+	for f in "$REPO_DIR"/scripts/*.sh "$REPO_DIR"/scripts/*/*.sh \
+		"$REPO_DIR"/scripts/guest/init "$REPO_DIR"/.ci/run "$REPO_DIR"/module/x86-guest-state; do
+		[ -f "$f" ] && printf '%s\n' "$f"
+	done
+}
+
+run_shellcheck() {
+	local scripts
+	mapfile -t scripts < <(shell_scripts)
+	if ! shellcheck -x "${scripts[@]}"; then
+		failed=1
+	fi
+	python3 -m py_compile "$REPO_DIR/scripts/report.py" || failed=1
+}
+
+main() {
+	local base
+
+	mkdir -p "$BUILD_DIR/logs"
+	for base in ${BASES:-6.12 6.1}; do
+		BASE=$base "$(dirname "$0")/prepare-tree.sh"
+		msg "checkpatch --strict, Linux $base tree"
+		checkpatch_series "$base"
+	done
+	checkpatch_sources "${BASES%% *}"
+	msg "shellcheck"
+	run_shellcheck
+	[ "$failed" = 0 ] || die "static checks found problems (above)"
+	msg "static checks: clean"
+}
+
+main "$@"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Make the test initramfs for one kernel: static busybox, the guest init
+# (scripts/guest/init), the selftests and the module built for that kernel.
+#
+# Usage: BASE=6.12|6.1 scripts/make-initramfs.sh unpatched|patched
+# Output: $BUILD_DIR/$BASE/<variant>/initramfs.cpio.gz
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+populate() {
+	local root=$1 kdir=$2 applet
+
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules,selftests}
+	cp "$BUSYBOX" "$root/bin/busybox"
+	for applet in $("$BUSYBOX" --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+	done
+	install -m 0755 "$REPO_DIR/scripts/guest/init" "$root/init"
+	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
+		cp "$BUILD_DIR"/selftests/* "$root/selftests/"
+	fi
+	if compgen -G "$kdir/*.ko" >/dev/null; then
+		cp "$kdir"/*.ko "$root/lib/modules/"
+	fi
+	if [ -f "$REPO_DIR/module/x86-guest-state" ]; then
+		install -m 0755 "$REPO_DIR/module/x86-guest-state" "$root/bin/x86-guest-state"
+	fi
+}
+
+pack() {
+	local root=$1 out=$2
+
+	(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
+main() {
+	local variant=${1:-} kdir root
+
+	check_base
+	case "$variant" in
+	unpatched | patched) ;;
+	*) die "usage: make-initramfs.sh unpatched|patched (got '${variant}')" ;;
+	esac
+	kdir=$LANE_DIR/$variant
+	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found; scripts/install-deps.sh installs busybox-static"
+	[ -d "$BUILD_DIR/selftests" ] || die "no selftests in $BUILD_DIR/selftests; run scripts/build-selftests.sh first"
+	[ -f "$kdir/bzImage" ] || die "no kernel in $kdir; run scripts/build-kernel.sh $variant first"
+	root=$kdir/initramfs-root
+	rm -rf "$root"
+	populate "$root" "$kdir"
+	pack "$root" "$kdir/initramfs.cpio.gz"
+	msg "initramfs $BASE/$variant: $kdir/initramfs.cpio.gz ($(du -h "$kdir/initramfs.cpio.gz" | cut -f1))"
+}
+
+main "$@"

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Turn guest consoles into test results, and results into a matrix.
+
+  report.py guest DIR      classify the tests of one boot (DIR holds
+                           console.log, outcome and expected, as written
+                           by scripts/boot-guest.sh); writes DIR/results.json
+                           and DIR/state.txt, prints a summary
+  report.py matrix DIR     gather every results.json under DIR; print the
+                           environment x test matrix; write DIR/summary.json,
+                           DIR/results.tap and DIR/junit.xml
+
+The worst status decides the exit code: PASS and SKIP exit 0; FAIL,
+CRASH, TIMEOUT and MISSING exit 1.
+"""
+
+import json
+import os
+import re
+import sys
+from xml.sax.saxutils import escape, quoteattr
+
+# Severity order: the most severe status of a set wins.
+SEVERITY = ["PASS", "SKIP", "FAIL", "MISSING", "TIMEOUT", "CRASH"]
+BAD = {"FAIL", "CRASH", "TIMEOUT", "MISSING"}
+KSFT_SKIP = 4
+KILLED_BY_TIMEOUT = 128 + 9
+
+TEST_LINE = re.compile(r"@@T (\S+): (.*)$")
+TEST_END = re.compile(r"@@TEST (\S+) rc=(\d+) secs=(\d+)")
+STATE_LINE = re.compile(r"@@S (.*)$")
+TAP_RESULT = re.compile(r"^(not ok|ok)\b(.*)$")
+TAP_PLAN = re.compile(r"^1\.\.(\d+)")
+
+
+def worst(statuses):
+    return max(statuses, key=SEVERITY.index, default="PASS")
+
+
+def read_console(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    return text.replace("\r", "").split("\n")
+
+
+def parse_guest_lines(lines):
+    """Return ({test: [tap lines]}, {test: (rc, secs)}, [state lines])."""
+    tap, ends, state = {}, {}, []
+    for line in lines:
+        m = TEST_LINE.search(line)
+        if m:
+            tap.setdefault(m.group(1), []).append(m.group(2))
+            continue
+        m = TEST_END.search(line)
+        if m:
+            ends[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            continue
+        m = STATE_LINE.search(line)
+        if m:
+            state.append(m.group(1))
+    return tap, ends, state
+
+
+def tap_verdict(lines):
+    """Status and a one-line reason from a test's TAP output."""
+    plan, passed, failed, skipped = None, 0, [], 0
+    for line in lines:
+        m = TAP_PLAN.match(line)
+        if m:
+            plan = int(m.group(1))
+            continue
+        m = TAP_RESULT.match(line)
+        if not m:
+            continue
+        directive = m.group(2).upper()
+        if "# SKIP" in directive:
+            skipped += 1
+        elif m.group(1) == "ok" or "# TODO" in directive:
+            passed += 1
+        else:
+            failed.append(line)
+    if failed:
+        return "FAIL", failed[0]
+    if plan is not None and passed + skipped < plan:
+        return "FAIL", "plan 1..%d but %d results" % (plan, passed + skipped)
+    if plan is None and passed + skipped == 0:
+        return "FAIL", "no TAP results"
+    return "PASS", "%d passed, %d skipped" % (passed, skipped)
+
+
+def classify(test, tap, ends, outcome):
+    if test not in ends:
+        if outcome == "finished":
+            return "MISSING", "the guest finished without reporting it"
+        if outcome == "timeout":
+            return "TIMEOUT", "the guest hung before reporting it"
+        return "CRASH", "the guest crashed before reporting it"
+    rc, _ = ends[test]
+    lines = tap.get(test, [])
+    if rc == KSFT_SKIP:
+        reason = next((l for l in lines if "SKIP" in l.upper()), "exit 4")
+        return "SKIP", reason
+    if rc == KILLED_BY_TIMEOUT:
+        return "TIMEOUT", "killed by the per-test timeout"
+    if rc > 128:
+        return "CRASH", "killed by signal %d" % (rc - 128)
+    status, reason = tap_verdict(lines)
+    if rc != 0:
+        return "FAIL", "exit status %d; %s" % (rc, reason)
+    return status, reason
+
+
+def why_lines(lines, count=25):
+    """The console lines that explain a crash or hang."""
+    useful = [l for l in lines if l.strip() and not l.startswith("@@")]
+    return useful[-count:]
+
+
+def guest(outdir):
+    lines = read_console(os.path.join(outdir, "console.log"))
+    with open(os.path.join(outdir, "outcome")) as f:
+        outcome = f.read().strip()
+    with open(os.path.join(outdir, "expected")) as f:
+        expected = [t for t in f.read().split() if t]
+    tap, ends, state = parse_guest_lines(lines)
+    meta = dict(zip(("base", "variant", "env"), outdir.rstrip("/").split("/")[-3:]))
+    results = []
+    for test in expected + sorted(set(ends) - set(expected)):
+        status, reason = classify(test, tap, ends, outcome)
+        rc, secs = ends.get(test, (None, None))
+        results.append(dict(meta, test=test, status=status, rc=rc,
+                            secs=secs, detail=reason, tap=tap.get(test, [])))
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump({"outcome": outcome, "results": results}, f, indent=1)
+    with open(os.path.join(outdir, "state.txt"), "w") as f:
+        f.write("\n".join(state) + ("\n" if state else ""))
+    for r in results:
+        if r["status"] != "PASS":
+            print("    %-8s %s: %s" % (r["status"], r["test"], r["detail"]))
+    if outcome != "finished":
+        print("    guest %s; the console's last lines:" % outcome)
+        for line in why_lines(lines):
+            print("    | " + line)
+    status = worst([r["status"] for r in results] or ["MISSING"])
+    print("    %s/%s/%s: %s (%d tests)" % (meta.get("base"), meta.get("variant"),
+                                        meta.get("env"), status, len(results)))
+    return 1 if status in BAD else 0
+
+
+def gather(topdir):
+    results = []
+    for root, _, files in sorted(os.walk(topdir)):
+        if "results.json" in files:
+            with open(os.path.join(root, "results.json")) as f:
+                results.extend(json.load(f)["results"])
+    return results
+
+
+def print_matrix(results):
+    lanes = sorted({(r["base"], r["variant"]) for r in results})
+    for base, variant in lanes:
+        cells = [r for r in results if (r["base"], r["variant"]) == (base, variant)]
+        envs = sorted({r["env"] for r in cells}, key=env_order)
+        tests = []
+        for r in cells:
+            if r["test"] not in tests:
+                tests.append(r["test"])
+        width = max(len(t) for t in tests) + 2
+        print("\nLinux %s, %s:" % (base, variant))
+        print("  " + "test".ljust(width) + "".join(e.ljust(15) for e in envs))
+        for t in tests:
+            row = {r["env"]: r["status"] for r in cells if r["test"] == t}
+            print("  " + t.ljust(width) + "".join(row.get(e, "-").ljust(15) for e in envs))
+
+
+def env_order(env):
+    known = ["native", "xen-pv", "xen-pv-nopti", "xen-pv-legacy", "xen-pvh"]
+    return (known.index(env) if env in known else len(known), env)
+
+
+def write_tap(results, path):
+    with open(path, "w") as f:
+        f.write("TAP version 13\n1..%d\n" % len(results))
+        for i, r in enumerate(results, 1):
+            name = "%s/%s/%s/%s" % (r["base"], r["variant"], r["env"], r["test"])
+            ok = "not ok" if r["status"] in BAD else "ok"
+            directive = " # SKIP %s" % r["detail"] if r["status"] == "SKIP" else ""
+            f.write("%s %d - %s%s\n" % (ok, i, name, directive))
+            if r["status"] in BAD:
+                f.write("  ---\n  status: %s\n  detail: %s\n  ...\n"
+                        % (r["status"], json.dumps(r["detail"])))
+
+
+def write_junit(results, path):
+    suites = {}
+    for r in results:
+        suites.setdefault("%s/%s/%s" % (r["base"], r["variant"], r["env"]), []).append(r)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
+    for name, cases in sorted(suites.items()):
+        bad = sum(r["status"] in BAD for r in cases)
+        skipped = sum(r["status"] == "SKIP" for r in cases)
+        out.append("  <testsuite name=%s tests=\"%d\" failures=\"%d\" skipped=\"%d\">"
+                   % (quoteattr(name), len(cases), bad, skipped))
+        for r in cases:
+            out.append("    <testcase classname=%s name=%s time=\"%s\">"
+                       % (quoteattr(name), quoteattr(r["test"]), r["secs"] or 0))
+            if r["status"] in BAD:
+                out.append("      <failure type=%s message=%s>%s</failure>"
+                           % (quoteattr(r["status"]), quoteattr(r["detail"]),
+                              escape("\n".join(r["tap"]))))
+            elif r["status"] == "SKIP":
+                out.append("      <skipped message=%s/>" % quoteattr(r["detail"]))
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def matrix(topdir):
+    results = gather(topdir)
+    if not results:
+        print("no results under %s" % topdir)
+        return 1
+    print_matrix(results)
+    status = worst(r["status"] for r in results)
+    counts = {s: sum(r["status"] == s for r in results) for s in SEVERITY}
+    with open(os.path.join(topdir, "summary.json"), "w") as f:
+        json.dump({"verdict": status, "counts": counts, "results": results}, f, indent=1)
+    write_tap(results, os.path.join(topdir, "results.tap"))
+    write_junit(results, os.path.join(topdir, "junit.xml"))
+    print("\n%s" % ", ".join("%d %s" % (n, s) for s, n in counts.items() if n))
+    print("%d passed, %d failed, %d skipped" % (
+        counts["PASS"], sum(counts[s] for s in BAD), counts["SKIP"]))
+    print("verdict: %s (results: %s/summary.json, results.tap, junit.xml)" % (status, topdir))
+    return 1 if status in BAD else 0
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in ("guest", "matrix"):
+        sys.stderr.write(__doc__)
+        return 2
+    return guest(argv[2]) if argv[1] == "guest" else matrix(argv[2])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
