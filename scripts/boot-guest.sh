@@ -10,6 +10,7 @@
 #   KERNEL=, INITRD=  boot these instead of the harness's build
 #   TESTS=a,b         run only these tests in the guest
 #   BOOT_TIMEOUT=s    seconds before the guest is declared hung
+#   KERNEL_ARGS=...   more kernel parameters
 # Output: $BUILD_DIR/results/$BASE/<variant>/<env>/{console.log,outcome}
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -23,9 +24,9 @@ PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal e
 kernel_cmdline() {
 	local env=$1 variant=$2
 
-	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s\n' \
+	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s%s\n' \
 		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" \
-		"${TESTS:+ harness_tests=$TESTS}"
+		"${TESTS:+ harness_tests=$TESTS}" "${KERNEL_ARGS:+ $KERNEL_ARGS}"
 }
 
 # The tests the guest must report; any it does not is MISSING.

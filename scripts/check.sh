@@ -40,6 +40,8 @@ main() {
 	"$here/install-deps.sh"
 	mapfile -t bases < <(bases_with_series)
 	BASES="${bases[*]}" "$here/lint.sh"
+	msg "tests of the harness itself"
+	"$here/test-harness.sh"
 	rm -rf "$BUILD_DIR/results"
 	for base in "${bases[@]}"; do
 		BASE=$base check_base_lane "$here" || rc=1

@@ -7,7 +7,7 @@ REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 BASE=${BASE:-6.12}
 LANE_DIR=$BUILD_DIR/$BASE
-SERIES_DIR=$REPO_DIR/patches/$BASE
+SERIES_DIR=${SERIES_DIR:-$REPO_DIR/patches/$BASE}
 
 msg() {
 	printf '==> %s\n' "$*"

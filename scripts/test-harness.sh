@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Tests of the harness itself, fast and without a kernel build: the result
+# classification of scripts/report.py on made-up consoles, and the clear
+# error (and nothing changed) on each kind of bad input.
+#
+# Usage: scripts/test-harness.sh
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+passed=0
+failed=0
+
+ok() {
+	passed=$((passed + 1))
+	printf 'ok %d - %s\n' $((passed + failed)) "$1"
+}
+
+not_ok() {
+	failed=$((failed + 1))
+	printf 'not ok %d - %s\n' $((passed + failed)) "$1"
+}
+
+# fake_guest DIR OUTCOME EXPECTED CONSOLE: a boot as boot-guest.sh leaves it
+fake_guest() {
+	mkdir -p "$1"
+	printf '%s\n' "$2" >"$1/outcome"
+	tr ' ' '\n' <<<"$3" >"$1/expected"
+	printf '%b' "$4" >"$1/console.log"
+}
+
+# expect_status DIR TEST STATUS: the guest in DIR reports TEST as STATUS
+expect_status() {
+	local got case=${1##*/}
+	python3 "$REPO_DIR/scripts/report.py" guest "$1" >/dev/null || true
+	got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]
+print(next((x["status"] for x in r if x["test"] == sys.argv[2]), "ABSENT"))' "$1/results.json" "$2")
+	if [ "$got" = "$3" ]; then
+		ok "report, $case: $2 is $3"
+	else
+		not_ok "report, $case: $2 is $3 (got $got)"
+	fi
+}
+
+test_report() {
+	local d=$SCRATCH/results/6.12/patched
+	local pass='@@T a: TAP version 13\n@@T a: 1..1\n@@T a: ok 1 x\n@@TEST a rc=0 secs=1\n'
+
+	fake_guest "$d/pass" finished "a" "$pass@@HARNESS END rc=0\n"
+	expect_status "$d/pass" a PASS
+	fake_guest "$d/fail" finished "a" '@@T a: 1..2\n@@T a: ok 1 x\n@@T a: not ok 2 y\n@@TEST a rc=1 secs=1\n'
+	expect_status "$d/fail" a FAIL
+	fake_guest "$d/lie" finished "a" '@@T a: 1..1\n@@T a: not ok 1 y\n@@TEST a rc=0 secs=1\n'
+	expect_status "$d/lie" a FAIL
+	fake_guest "$d/short" finished "a" '@@T a: 1..3\n@@T a: ok 1 y\n@@TEST a rc=0 secs=1\n'
+	expect_status "$d/short" a FAIL
+	fake_guest "$d/skip" finished "a" '@@T a: 1..0 # SKIP no rights\n@@TEST a rc=4 secs=0\n'
+	expect_status "$d/skip" a SKIP
+	fake_guest "$d/missing" finished "a b" "$pass@@HARNESS END rc=0\n"
+	expect_status "$d/missing" b MISSING
+	fake_guest "$d/crash" crash "a b" "${pass}Kernel panic - not syncing: x\n"
+	expect_status "$d/crash" b CRASH
+	fake_guest "$d/hang" timeout "a b" "$pass"
+	expect_status "$d/hang" b TIMEOUT
+	fake_guest "$d/segv" finished "a" '@@T a: 1..1\n@@TEST a rc=139 secs=1\n'
+	expect_status "$d/segv" a CRASH
+	fake_guest "$d/killed" finished "a" '@@T a: 1..1\n@@TEST a rc=137 secs=120\n'
+	expect_status "$d/killed" a TIMEOUT
+	if python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/results" >"$SCRATCH/matrix.out"; then
+		not_ok "report: a matrix with FAIL cells exits non-zero"
+	else
+		ok "report: a matrix with FAIL cells exits non-zero"
+	fi
+	rm -rf "$d"
+	fake_guest "$d/pass" finished "a" "$pass@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$d/pass" >/dev/null
+	if python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/results" >"$SCRATCH/matrix.out"; then
+		ok "report: an all-PASS matrix exits zero"
+	else
+		not_ok "report: an all-PASS matrix exits zero"
+	fi
+}
+
+# expect_error DESCRIPTION PATTERN CMD...: CMD fails and says PATTERN
+expect_error() {
+	local what=$1 pattern=$2 rc=0
+	shift 2
+
+	"$@" >"$SCRATCH/out" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] && grep -qE "$pattern" "$SCRATCH/out"; then
+		ok "bad input: $what"
+	else
+		not_ok "bad input: $what (exit $rc)"
+		sed 's/^/# /' "$SCRATCH/out"
+	fi
+}
+
+# A tiny git tree that passes for Linux $1.$2.
+fake_kernel_tree() {
+	local dir=$1
+	mkdir -p "$dir/arch/x86"
+	printf 'VERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = 0\n' "$2" "$3" >"$dir/Makefile"
+	printf 'one\ntwo\nthree\n' >"$dir/arch/x86/file.c"
+	git -C "$dir" init -q
+	git -C "$dir" add -A
+	git -C "$dir" -c user.name=t -c user.email=t@localhost commit -q -m base
+}
+
+# A series of one good patch and one that does not apply.
+fake_series() {
+	local dir=$1 tree=$2 work=$SCRATCH/series-work
+	mkdir -p "$dir"
+	git clone -q "$tree" "$work"
+	sed -i 's/two/2/' "$work/arch/x86/file.c"
+	git -C "$work" -c user.name=t -c user.email=t@localhost commit -q -am "good"
+	sed -i 's/three/3/' "$work/arch/x86/file.c"
+	git -C "$work" -c user.name=t -c user.email=t@localhost commit -q -am "bad"
+	git -C "$work" format-patch -q -o "$dir" HEAD~2
+	sed -i 's/^-three/-seven/' "$dir"/0002-*.patch
+}
+
+test_bad_input() {
+	local b=$SCRATCH/build tree=$SCRATCH/linux head
+	local -a env=(env BUILD_DIR="$b" BASE=6.12)
+
+	expect_error "unknown environment" "unknown environment 'nowhere'" \
+		"${env[@]}" "$REPO_DIR/scripts/boot-guest.sh" nowhere
+	expect_error "unknown base" "unknown base '5.4'" \
+		env BUILD_DIR="$b" BASE=5.4 "$REPO_DIR/scripts/prepare-tree.sh"
+	expect_error "unknown option" "unknown argument" "$REPO_DIR/scripts/run.sh" --fast
+	expect_error "missing KSRC" "does not exist" \
+		"${env[@]}" KSRC="$SCRATCH/none" "$REPO_DIR/scripts/prepare-tree.sh"
+	mkdir -p "$SCRATCH/empty"
+	expect_error "KSRC that is not a kernel" "not a readable kernel tree" \
+		"${env[@]}" KSRC="$SCRATCH/empty" "$REPO_DIR/scripts/prepare-tree.sh"
+	fake_kernel_tree "$SCRATCH/old" 5 10
+	expect_error "KSRC of the wrong version" "is Linux 5.10, but the series .* is for 6.12" \
+		"${env[@]}" KSRC="$SCRATCH/old" "$REPO_DIR/scripts/prepare-tree.sh"
+	fake_kernel_tree "$tree" 6 12
+	echo dirt >>"$tree/arch/x86/file.c"
+	expect_error "dirty KSRC" "uncommitted changes" \
+		"${env[@]}" KSRC="$tree" "$REPO_DIR/scripts/prepare-tree.sh"
+	git -C "$tree" checkout -q -- .
+	head=$(git -C "$tree" rev-parse HEAD)
+	fake_series "$SCRATCH/series" "$tree"
+	expect_error "series that does not apply" "0002-bad.patch does not apply" \
+		"${env[@]}" KSRC="$tree" SERIES_DIR="$SCRATCH/series" "$REPO_DIR/scripts/apply-series.sh"
+	if [ "$(git -C "$b/6.12/tree-patched" rev-parse HEAD)" = "$(git -C "$b/6.12/src" rev-parse base)" ] &&
+		[ -z "$(git -C "$b/6.12/tree-patched" status --porcelain)" ]; then
+		ok "bad input: nothing stays applied after a failed series"
+	else
+		not_ok "bad input: nothing stays applied after a failed series"
+	fi
+	if [ "$(git -C "$tree" rev-parse HEAD)" = "$head" ] && [ -z "$(git -C "$tree" status --porcelain)" ]; then
+		ok "bad input: the user's tree is unchanged"
+	else
+		not_ok "bad input: the user's tree is unchanged"
+	fi
+}
+
+main() {
+	echo "TAP version 13"
+	test_report
+	test_bad_input
+	echo "1..$((passed + failed))"
+	printf '%d passed, %d failed\n' "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
