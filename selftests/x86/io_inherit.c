@@ -177,13 +177,14 @@ static void *changer_fn(void *arg)
 {
 	struct thread_case *tc = arg;
 	bool ok;
+	bool all = tc->level == 3;
 
 	set_state(tc->post, tc->delay, tc->level);
-	ok = sees(tc->post, tc->delay, tc->level == 3);
+	ok = sees(tc->post || all, tc->delay || all, all);
 	pthread_barrier_wait(&tc->changed);
 	pthread_barrier_wait(&tc->checked);
 	/* Still its own state after the others ran their checks. */
-	tc->changer_ok = ok && sees(tc->post, tc->delay, tc->level == 3);
+	tc->changer_ok = ok && sees(tc->post || all, tc->delay || all, all);
 	return NULL;
 }
 

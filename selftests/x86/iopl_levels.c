@@ -51,18 +51,23 @@ static bool behaves_as_level(unsigned int level)
 	bool ok = true;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(tested_ports); i++) {
-		r = io_probe(IO_INB, tested_ports[i]);
-		if (r.faulted != want_fault) {
-			ksft_print_msg("level %u: inb 0x%x %s\n", level,
-				       tested_ports[i],
+		for (int op = IO_INB; op <= IO_OUTB; op++) {
+			r = io_probe(op, tested_ports[i]);
+			if (r.faulted == want_fault)
+				continue;
+			ksft_print_msg("level %u: %s 0x%x %s\n", level,
+				       io_op_name[op], tested_ports[i],
 				       r.faulted ? "faulted" : "worked");
 			ok = false;
 		}
 	}
-	r = io_probe(IO_CLI, 0);
-	if (r.faulted != want_fault ||
-	    (!r.faulted && !(r.flags & X86_EFLAGS_IF))) {
-		ksft_print_msg("level %u: cli %s, flags %#lx\n", level,
+	for (int op = IO_CLI; op <= IO_STI; op++) {
+		r = io_probe(op, 0);
+		if (r.faulted == want_fault &&
+		    (r.faulted || (r.flags & X86_EFLAGS_IF)))
+			continue;
+		ksft_print_msg("level %u: %s %s, flags %#lx\n", level,
+			       io_op_name[op],
 			       r.faulted ? "faulted" : "completed", r.flags);
 		ok = false;
 	}
