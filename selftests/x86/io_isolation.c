@@ -85,6 +85,16 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int current_cpu(void)
+{
+	unsigned int cpu;
+
+	/* The system call, not the vDSO: it is right in every guest type. */
+	if (syscall(SYS_getcpu, &cpu, NULL, NULL))
+		return -1;
+	return cpu;
+}
+
 static void apply(const struct perm *p)
 {
 	if (sys_iopl(p->level) ||
@@ -105,7 +115,7 @@ static void note(struct stat_slot *s, const char *name, const char *what,
 		ksft_print_msg("%s: %s 0x%x %s at iteration %lu on cpu %d\n",
 			       name, what, port,
 			       faulted ? "faulted (loss)" : "worked (leak)",
-			       s->iters, sched_getcpu());
+			       s->iters, current_cpu());
 }
 
 static void check_port(struct stat_slot *s, const char *name, enum io_op op,
@@ -167,7 +177,7 @@ static void run_role(unsigned int idx)
 	struct stat_slot *s = &stats[idx];
 	const struct perm *cur = &r->a;
 	double end = now() + run_secs;
-	int cpu = sched_getcpu();
+	int cpu = current_cpu();
 
 	apply(cur);
 	s->started = 1;
@@ -187,7 +197,7 @@ static void run_role(unsigned int idx)
 			sched_yield();
 		if (s->iters % 256 == 0)
 			usleep(100);
-		here = sched_getcpu();
+		here = current_cpu();
 		if (here != cpu)
 			s->migrations++;
 		cpu = here;
