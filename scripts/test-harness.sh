@@ -64,6 +64,8 @@ test_report() {
 	expect_status "$d/crash" b CRASH
 	fake_guest "$d/hang" timeout "a b" "$pass"
 	expect_status "$d/hang" b TIMEOUT
+	fake_guest "$d/todo" finished "a" '@@T a: 1..2\n@@T a: ok 1 x\n@@T a: not ok 2 y # TODO known bug\n@@TEST a rc=0 secs=1\n'
+	expect_status "$d/todo" a XFAIL
 	fake_guest "$d/segv" finished "a" '@@T a: 1..1\n@@TEST a rc=139 secs=1\n'
 	expect_status "$d/segv" a CRASH
 	fake_guest "$d/killed" finished "a" '@@T a: 1..1\n@@TEST a rc=137 secs=120\n'

@@ -39,7 +39,7 @@ ensure_xen_elf() {
 
 # Xen's own command line for an environment.
 xen_args() {
-	local common="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=warning guest_loglvl=warning"
+	local common="console=com1 com1=115200,8n1 dom0_mem=512M loglvl=warning guest_loglvl=warning"
 
 	case "$1" in
 	xen-pv | xen-pv-legacy) echo "$common xpti=dom0=true" ;;
@@ -84,4 +84,40 @@ env_qemu_cmd() {
 		;;
 	esac
 	printf '%s\n' "${cmd[@]}"
+}
+
+# env_check ENV CONSOLE: TAP on whether the guest ran in the environment
+# it was meant for, judged from what Xen and the guest printed.
+env_check() {
+	local env=$1 log=$2 rc=0
+
+	echo "TAP version 13"
+	echo "1..2"
+	if grep -aqF "@@HARNESS BEGIN env=$env " "$log"; then
+		echo "ok 1 the guest's init ran with harness_env=$env"
+	else
+		echo "not ok 1 the guest's init ran with harness_env=$env"
+		rc=1
+	fi
+	case "$env" in
+	native) env_expect "$log" 2 "no hypervisor below Linux" '^\(XEN\)' absent || rc=1 ;;
+	xen-pv | xen-pv-legacy) env_expect "$log" 2 "Xen has XPTI on for dom0" 'XPTI \(64-bit PV only\): Dom0 enabled' || rc=1 ;;
+	xen-pv-nopti) env_expect "$log" 2 "Xen has XPTI off for dom0" 'XPTI \(64-bit PV only\): Dom0 disabled' || rc=1 ;;
+	xen-pvh) env_expect "$log" 2 "Xen built a PVH dom0" 'PVH is an experimental mode|Dom0 kernel: .*PVH|dom0=pvh' || rc=1 ;;
+	esac
+	return "$rc"
+}
+
+# env_expect LOG N WHAT REGEX [absent]: TAP line N on REGEX in LOG
+env_expect() {
+	local found=yes want=yes
+
+	grep -aqE "$4" "$1" || found=no
+	[ "${5:-}" != absent ] || want=no
+	if [ "$found" = "$want" ]; then
+		echo "ok $2 $3"
+		return 0
+	fi
+	echo "not ok $2 $3"
+	return 1
 }
