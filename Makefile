@@ -46,8 +46,8 @@ xl-configs:	## write xl configs for a real Xen host
 lint:		## checkpatch --strict and shellcheck
 	scripts/lint.sh
 
-clean:		## remove the build directory
-	rm -rf build
+clean:		## remove the build cache (trees, builds, results)
+	scripts/clean.sh
 
 help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'

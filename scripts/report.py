@@ -13,6 +13,7 @@ The worst status decides the exit code: PASS and SKIP exit 0; FAIL,
 CRASH, TIMEOUT and MISSING exit 1.
 """
 
+import fnmatch
 import json
 import os
 import re
@@ -20,8 +21,8 @@ import sys
 from xml.sax.saxutils import escape, quoteattr
 
 # Severity order: the most severe status of a set wins.
-# XFAIL: a known failure the test marks "# TODO" (the bug a kernel
-# without the series has), shown but not failing the run.
+# XFAIL: a known failure, marked "# TODO" by the test or listed in
+# scripts/known-failures with its reason; shown, but not failing the run.
 SEVERITY = ["PASS", "XFAIL", "SKIP", "FAIL", "MISSING", "TIMEOUT", "CRASH"]
 BAD = {"FAIL", "CRASH", "TIMEOUT", "MISSING"}
 KSFT_SKIP = 4
@@ -32,6 +33,35 @@ TEST_END = re.compile(r"@@TEST (\S+) rc=(\d+) secs=(\d+)")
 STATE_LINE = re.compile(r"@@S (.*)$")
 TAP_RESULT = re.compile(r"^(not ok|ok)\b(.*)$")
 TAP_PLAN = re.compile(r"^1\.\.(\d+)")
+
+
+KNOWN_FAILURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "known-failures")
+
+
+def known_failures(path=KNOWN_FAILURES):
+    """[(base, variant, env, test, reason)] from scripts/known-failures."""
+    entries = []
+    if not os.path.exists(path):
+        return entries
+    with open(path) as f:
+        for line in f:
+            fields = line.split(None, 4)
+            if fields and not fields[0].startswith("#") and len(fields) == 5:
+                entries.append(tuple(fields[:4]) + (fields[4].strip(),))
+    return entries
+
+
+def excuse(result, entries):
+    """A FAIL that scripts/known-failures lists becomes XFAIL."""
+    if result["status"] != "FAIL":
+        return result
+    cell = (result.get("base"), result.get("variant"), result.get("env"), result["test"])
+    for entry in entries:
+        if all(fnmatch.fnmatchcase(str(v), pat) for v, pat in zip(cell, entry[:4])):
+            return dict(result, status="XFAIL",
+                        detail="known: %s (%s)" % (entry[4], result["detail"]))
+    return result
 
 
 def worst(statuses):
@@ -134,11 +164,13 @@ def guest(outdir):
     tap, ends, state = parse_guest_lines(lines)
     meta = dict(zip(("base", "variant", "env"), outdir.rstrip("/").split("/")[-3:]))
     results = []
+    entries = known_failures()
     for test in expected + sorted(set(ends) - set(expected)):
         status, reason = classify(test, tap, ends, outcome)
         rc, secs = ends.get(test, (None, None))
-        results.append(dict(meta, test=test, status=status, rc=rc,
-                            secs=secs, detail=reason, tap=tap.get(test, [])))
+        results.append(excuse(dict(meta, test=test, status=status, rc=rc,
+                                   secs=secs, detail=reason, tap=tap.get(test, [])),
+                              entries))
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"outcome": outcome, "results": results}, f, indent=1)
     with open(os.path.join(outdir, "state.txt"), "w") as f:

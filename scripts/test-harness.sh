@@ -66,6 +66,12 @@ test_report() {
 	expect_status "$d/hang" b TIMEOUT
 	fake_guest "$d/todo" finished "a" '@@T a: 1..2\n@@T a: ok 1 x\n@@T a: not ok 2 y # TODO known bug\n@@TEST a rc=0 secs=1\n'
 	expect_status "$d/todo" a XFAIL
+	local u=$SCRATCH/results/6.12/unpatched
+	fake_guest "$u/native" finished "save_fl_contract" '@@T save_fl_contract: 1..1\n@@T save_fl_contract: not ok 1 x\n@@TEST save_fl_contract rc=1 secs=1\n'
+	expect_status "$u/native" save_fl_contract XFAIL
+	fake_guest "$d/native" finished "save_fl_contract" '@@T save_fl_contract: 1..1\n@@T save_fl_contract: not ok 1 x\n@@TEST save_fl_contract rc=1 secs=1\n'
+	expect_status "$d/native" save_fl_contract FAIL
+	rm -rf "$u"
 	fake_guest "$d/segv" finished "a" '@@T a: 1..1\n@@TEST a rc=139 secs=1\n'
 	expect_status "$d/segv" a CRASH
 	fake_guest "$d/killed" finished "a" '@@T a: 1..1\n@@TEST a rc=137 secs=120\n'

@@ -4,7 +4,11 @@
 
 # shellcheck disable=SC2034  # variables are used by the scripts that source us
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
+# Trees, builds and results live outside the repository, in a cache that
+# later runs (and other clones) reuse: every build is keyed by what went in.
+BUILD_DIR=${BUILD_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/x86-xen-iopl-series}
+mkdir -p "$BUILD_DIR"
+BUILD_DIR=$(cd -P "$BUILD_DIR" && pwd)
 BASE=${BASE:-6.12}
 LANE_DIR=$BUILD_DIR/$BASE
 SERIES_DIR=${SERIES_DIR:-$REPO_DIR/patches/$BASE}
