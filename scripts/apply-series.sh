@@ -32,7 +32,7 @@ ensure_worktree() {
 reset_to_base() {
 	git_tree am --abort >/dev/null 2>&1 || true
 	git_tree reset -q --hard base
-	rm -f "$LANE_DIR/tree-patched.stamp"
+	git -C "$SRC_DIR" rev-parse base >"$APPLIED"
 }
 
 apply_one() {
@@ -53,13 +53,57 @@ build_step() {
 	local count=$1 patch=$2
 
 	if ! NO_APPLY=1 "$(dirname "$0")/build-kernel.sh" patched; then
-		rm -f "$LANE_DIR/tree-patched.stamp"
 		die "the $BASE series does not build after patch $count: $(basename "$patch")"
 	fi
 }
 
+# Record of what the worktree holds: the base commit, then the hash of
+# each applied patch, one a line.
+APPLIED=$LANE_DIR/tree-patched.applied
+
+patch_hash() {
+	sha256sum <"$1" | cut -c1-16
+}
+
+# How many of the wanted patches (hashes on stdin) the worktree already
+# holds, in order; 0 when it holds anything else or has local changes.
+common_prefix() {
+	local -a have want
+	local n=0
+
+	[ -f "$APPLIED" ] || { echo 0; return; }
+	[ -z "$(git_tree status --porcelain --untracked-files=no)" ] || { echo 0; return; }
+	mapfile -t want
+	mapfile -t have <"$APPLIED"
+	[ "${have[0]:-}" = "$(git -C "$SRC_DIR" rev-parse base)" ] || { echo 0; return; }
+	have=("${have[@]:1}")
+	[ "$(git_tree rev-list --count base..HEAD)" = "${#have[@]}" ] || { echo 0; return; }
+	while [ "$n" -lt "${#have[@]}" ] && [ "$n" -lt "${#want[@]}" ] &&
+		[ "${have[$n]}" = "${want[$n]}" ]; do
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# Move the worktree back to the base plus its first $1 patches; only the
+# files of the dropped patches change, so their builds stay incremental.
+rewind_to() {
+	local keep=$1 commit
+
+	commit=base
+	if [ "$keep" -gt 0 ]; then
+		commit=$(git_tree rev-list --reverse base..HEAD | sed -n "${keep}p")
+	fi
+	git_tree reset -q --hard "$commit"
+	{
+		git -C "$SRC_DIR" rev-parse base
+		head -n $((keep + 1)) "$APPLIED" 2>/dev/null | tail -n +2
+	} >"$APPLIED.new"
+	mv "$APPLIED.new" "$APPLIED"
+}
+
 main() {
-	local patches stamp log count=0 upto build_each=0
+	local patches log count=0 upto build_each=0 keep patch
 
 	case "${1:-}" in
 	--build-each) build_each=1 ;;
@@ -73,27 +117,31 @@ main() {
 	if ! [[ "$upto" =~ ^[0-9]+$ ]] || [ "$upto" -gt "${#patches[@]}" ]; then
 		die "UPTO=$upto: the $BASE series has ${#patches[@]} patches"
 	fi
-	stamp="$(series_hash) $(git -C "$SRC_DIR" rev-parse base) $upto"
+	patches=("${patches[@]:0:$upto}")
 	ensure_worktree
-	if [ "$build_each" = 0 ] && [ -f "$LANE_DIR/tree-patched.stamp" ] &&
-		[ "$(cat "$LANE_DIR/tree-patched.stamp")" = "$stamp" ]; then
+	keep=0
+	if [ "$build_each" = 0 ]; then
+		keep=$(for patch in "${patches[@]}"; do patch_hash "$patch"; done | common_prefix)
+	fi
+	if [ "$keep" = "$upto" ] && [ "$(git_tree rev-list --count base..HEAD)" = "$upto" ]; then
 		msg "patched $BASE tree: $TREE (cached, $upto patches)"
 		return
 	fi
 	log=$LANE_DIR/logs/apply-series.log
 	mkdir -p "$(dirname "$log")"
 	: >"$log"
-	msg "applying $upto of ${#patches[@]} patches of patches/$BASE to a copy of the pristine tree: $TREE (log: $log)"
-	git_tree reset -q --hard base
-	for patch in "${patches[@]:0:$upto}"; do
+	msg "applying patches $((keep + 1))-$upto of patches/$BASE to a copy of the pristine tree: $TREE (log: $log)"
+	rewind_to "$keep"
+	count=$keep
+	for patch in "${patches[@]:$keep}"; do
 		apply_one "$patch" "$log"
+		patch_hash "$patch" >>"$APPLIED"
 		count=$((count + 1))
 		note "[$count/$upto] $(basename "$patch")"
 		if [ "$build_each" = 1 ]; then
 			build_step "$count" "$patch"
 		fi
 	done
-	printf '%s\n' "$stamp" >"$LANE_DIR/tree-patched.stamp"
 	msg "patched $BASE tree ready: $TREE"
 }
 
