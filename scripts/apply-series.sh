@@ -71,9 +71,9 @@ common_prefix() {
 	local -a have want
 	local n=0
 
+	mapfile -t want
 	[ -f "$APPLIED" ] || { echo 0; return; }
 	[ -z "$(git_tree status --porcelain --untracked-files=no)" ] || { echo 0; return; }
-	mapfile -t want
 	mapfile -t have <"$APPLIED"
 	[ "${have[0]:-}" = "$(git -C "$SRC_DIR" rev-parse base)" ] || { echo 0; return; }
 	have=("${have[@]:1}")
