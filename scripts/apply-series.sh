@@ -97,7 +97,9 @@ rewind_to() {
 	git_tree reset -q --hard "$commit"
 	{
 		git -C "$SRC_DIR" rev-parse base
-		head -n $((keep + 1)) "$APPLIED" 2>/dev/null | tail -n +2
+		if [ "$keep" -gt 0 ]; then
+			head -n $((keep + 1)) "$APPLIED" | tail -n +2
+		fi
 	} >"$APPLIED.new"
 	mv "$APPLIED.new" "$APPLIED"
 }
