@@ -118,7 +118,7 @@ fake_kernel_tree() {
 
 # A series of one good patch and one that does not apply.
 fake_series() {
-	local dir=$1 tree=$2 work=$SCRATCH/series-work
+	local dir=$1 tree=$2 work=$1-work
 	mkdir -p "$dir"
 	git clone -q "$tree" "$work"
 	sed -i 's/two/2/' "$work/arch/x86/file.c"
@@ -168,10 +168,35 @@ test_bad_input() {
 	fi
 }
 
+# Appending a patch to a series applies only that patch: the commits of
+# the earlier ones stay, so their files keep their build.
+test_incremental_apply() {
+	local b=$SCRATCH/build-inc tree=$SCRATCH/linux-inc series=$SCRATCH/series-inc first
+	local -a env=(env BUILD_DIR="$b" BASE=6.12 KSRC="$tree" SERIES_DIR="$series")
+
+	fake_kernel_tree "$tree" 6 12
+	fake_series "$series" "$tree"
+	rm "$series"/0002-*.patch
+	"${env[@]}" "$REPO_DIR/scripts/apply-series.sh" >/dev/null
+	first=$(git -C "$b/6.12/tree-patched" rev-parse HEAD)
+	git clone -q "$tree" "$SCRATCH/inc-work"
+	sed -i 's/one/1/' "$SCRATCH/inc-work/arch/x86/file.c"
+	git -C "$SCRATCH/inc-work" -c user.name=t -c user.email=t@localhost commit -q -am "more"
+	git -C "$SCRATCH/inc-work" format-patch -q --start-number 2 -o "$series" HEAD~1
+	if "${env[@]}" "$REPO_DIR/scripts/apply-series.sh" >"$SCRATCH/out" 2>&1 &&
+		[ "$(git -C "$b/6.12/tree-patched" rev-parse HEAD~1)" = "$first" ]; then
+		ok "apply: a patch appended to the series is applied on top of the kept ones"
+	else
+		not_ok "apply: a patch appended to the series is applied on top of the kept ones"
+		sed 's/^/# /' "$SCRATCH/out"
+	fi
+}
+
 main() {
 	echo "TAP version 13"
 	test_report
 	test_bad_input
+	test_incremental_apply
 	echo "1..$((passed + failed))"
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]
