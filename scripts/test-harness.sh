@@ -179,7 +179,8 @@ test_incremental_apply() {
 	rm "$series"/0002-*.patch
 	"${env[@]}" "$REPO_DIR/scripts/apply-series.sh" >/dev/null
 	first=$(git -C "$b/6.12/tree-patched" rev-parse HEAD)
-	git clone -q "$tree" "$SCRATCH/inc-work"
+	git clone -q "$series-work" "$SCRATCH/inc-work"
+	git -C "$SCRATCH/inc-work" reset -q --hard HEAD~1
 	sed -i 's/one/1/' "$SCRATCH/inc-work/arch/x86/file.c"
 	git -C "$SCRATCH/inc-work" -c user.name=t -c user.email=t@localhost commit -q -am "more"
 	git -C "$SCRATCH/inc-work" format-patch -q --start-number 2 -o "$series" HEAD~1
