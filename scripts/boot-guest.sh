@@ -31,6 +31,8 @@ kernel_cmdline() {
 
 # The tests the guest must report; any it does not is MISSING.
 expected_tests() {
+	local variant=$1
+
 	if [ -n "${TESTS:-}" ]; then
 		tr ',' '\n' <<<"$TESTS"
 		return
@@ -38,6 +40,9 @@ expected_tests() {
 	echo module_load
 	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
 		(cd "$BUILD_DIR/selftests" && printf '%s\n' *)
+	fi
+	if [ "$variant" = patched ] && grep -qs '^CONFIG_.*KUNIT.*=y' "$SERIES_DIR/series.config"; then
+		echo kunit
 	fi
 	echo kernel_log
 	echo env_check
@@ -114,7 +119,7 @@ main() {
 	mkdir -p "$out"
 	log=$out/console.log
 	mapfile -t cmd < <(env_qemu_cmd "$env" "$kernel" "$initrd" "$(kernel_cmdline "$env" "$variant")")
-	expected_tests >"$out/expected"
+	expected_tests "$variant" >"$out/expected"
 	printf '%q ' "${cmd[@]}" >"$out/command"
 	echo >>"$out/command"
 	note "boot $BASE/$variant in $env (console: $log)"

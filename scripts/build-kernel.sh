@@ -21,30 +21,40 @@ kernel_make() {
 	make -C "$tree" O="$obj" ARCH=x86_64 CC="$cc" -j"$(nproc)" "$@"
 }
 
-# Options that Kconfig.fragment asks for and the final .config lacks.
-missing_options() {
-	local config=$1 line
+# The config fragments of a variant: Kconfig.fragment, and for the
+# patched kernel the series' own options (patches/<base>/series.config).
+fragments() {
+	printf '%s\n' "$REPO_DIR/Kconfig.fragment"
+	if [ "$1" = patched ] && [ -f "$SERIES_DIR/series.config" ]; then
+		printf '%s\n' "$SERIES_DIR/series.config"
+	fi
+}
 
-	grep -E '^CONFIG_[A-Z0-9_]+=' "$REPO_DIR/Kconfig.fragment" | while read -r line; do
+# Options that the fragments ask for and the final .config lacks.
+missing_options() {
+	local config=$1 variant=$2 line files
+
+	mapfile -t files < <(fragments "$variant")
+	cat "${files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r line; do
 		grep -qxF "$line" "$config" || printf '%s\n' "$line"
 	done
 }
 
 configure() {
-	local tree=$1 obj=$2
+	local tree=$1 obj=$2 variant=$3 files
 
+	mapfile -t files < <(fragments "$variant")
 	kernel_make "$tree" "$obj" tinyconfig
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$REPO_DIR/Kconfig.fragment"
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${files[@]}"
 	kernel_make "$tree" "$obj" olddefconfig
 }
 
 check_config() {
-	local config=$1 missing
+	local config=$1 variant=$2 missing
 
-	missing=$(missing_options "$config")
+	missing=$(missing_options "$config" "$variant")
 	if [ -n "$missing" ]; then
-		printf 'error: options of Kconfig.fragment missing from %s after olddefconfig:\n' "$config" >&2
+		printf 'error: options of the config fragments missing from %s after olddefconfig:\n' "$config" >&2
 		printf '%s\n' "$missing" | sed 's/^/    /' >&2
 		exit 1
 	fi
@@ -75,15 +85,15 @@ main() {
 	tree=$(tree_of "$variant")
 	obj=$LANE_DIR/obj-$variant
 	out=$LANE_DIR/$variant
-	stamp="$(git -C "$tree" rev-parse 'HEAD^{tree}') $(sha256sum <"$REPO_DIR/Kconfig.fragment" | cut -c1-16)"
+	stamp="$(git -C "$tree" rev-parse 'HEAD^{tree}') $(fragments "$variant" | xargs cat | sha256sum | cut -c1-16)"
 	if [ -f "$out/kernel.stamp" ] && [ "$(cat "$out/kernel.stamp")" = "$stamp" ] && [ -f "$out/bzImage" ]; then
 		msg "kernel $BASE/$variant: $out/bzImage (cached)"
 	else
 		msg "kernel $BASE/$variant: building from $tree"
 		rm -f "$out/kernel.stamp"
 		mkdir -p "$out" "$obj"
-		run_logged "$LANE_DIR/logs/config-$variant.log" "configure $BASE/$variant" configure "$tree" "$obj"
-		check_config "$obj/.config"
+		run_logged "$LANE_DIR/logs/config-$variant.log" "configure $BASE/$variant" configure "$tree" "$obj" "$variant"
+		check_config "$obj/.config" "$variant"
 		run_logged "$LANE_DIR/logs/build-$variant.log" "build $BASE/$variant kernel" build_kernel "$tree" "$obj"
 		cp "$obj/arch/x86/boot/bzImage" "$obj/System.map" "$out/"
 		cp "$obj/.config" "$out/config"
