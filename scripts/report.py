@@ -178,6 +178,10 @@ def guest(outdir):
     for r in results:
         if r["status"] != "PASS":
             print("    %-8s %s: %s" % (r["status"], r["test"], r["detail"]))
+    retried = os.path.join(outdir, "retried")
+    if os.path.exists(retried):
+        with open(retried) as f:
+            print("    booted twice: %s" % f.read().strip())
     if outcome != "finished":
         print("    guest %s; the console's last lines:" % outcome)
         for line in why_lines(lines):
