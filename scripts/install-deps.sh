@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential bc flex bison libelf-dev libssl-dev kmod cpio git
-	python3 ccache qemu-system-x86 xen-hypervisor-4.17-amd64
+	python3 python3-ply ccache qemu-system-x86 xen-hypervisor-4.17-amd64
 	linux-source-6.12 linux-source-6.1 busybox-static shellcheck
 )
 

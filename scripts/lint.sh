@@ -10,13 +10,23 @@ set -euo pipefail
 
 failed=0
 
+# checkpatch runs scripts/spdxcheck.py with the first python3 on PATH; the
+# system one is where install-deps.sh puts python3-ply.
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
+
 checkpatch_series() {
 	local base=$1 src=$BUILD_DIR/$1/src patch
+	local -a ignore=()
 
+	# A tree unpacked from a release tarball has one commit, so the
+	# commit ids that Fixes: tags name cannot be looked up in it.
+	if [ "$(git -C "$src" rev-list --count HEAD)" -le 1 ]; then
+		ignore=(--ignore UNKNOWN_COMMIT_ID)
+	fi
 	for patch in "$REPO_DIR"/patches/"$base"/[0-9][0-9][0-9][0-9]-*.patch; do
 		[ -e "$patch" ] || continue
 		case "$patch" in */0000-*) continue ;; esac
-		if ! (cd "$src" && scripts/checkpatch.pl --strict -q "$patch") >"$BUILD_DIR/logs/checkpatch.out" 2>&1; then
+		if ! (cd "$src" && scripts/checkpatch.pl --strict -q "${ignore[@]}" "$patch") >"$BUILD_DIR/logs/checkpatch.out" 2>&1; then
 			printf 'checkpatch (%s): %s\n' "$base" "${patch#"$REPO_DIR"/}"
 			sed 's/^/    /' "$BUILD_DIR/logs/checkpatch.out"
 			failed=1
@@ -58,15 +68,15 @@ run_shellcheck() {
 }
 
 main() {
-	local base
+	local base bases=${BASES:-6.12 6.1}
 
 	mkdir -p "$BUILD_DIR/logs"
-	for base in ${BASES:-6.12 6.1}; do
+	for base in $bases; do
 		BASE=$base "$(dirname "$0")/prepare-tree.sh"
 		msg "checkpatch --strict, Linux $base tree"
 		checkpatch_series "$base"
 	done
-	checkpatch_sources "${BASES%% *}"
+	checkpatch_sources "${bases%% *}"
 	msg "shellcheck"
 	run_shellcheck
 	[ "$failed" = 0 ] || die "static checks found problems (above)"
