@@ -24,14 +24,17 @@ PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal e
 kernel_cmdline() {
 	local env=$1 variant=$2
 
-	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s%s\n' \
-		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" \
+	local kexec=
+
+	env_has_kexec "$env" && kexec=" harness_kexec=1"
+	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s%s%s\n' \
+		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" "$kexec" \
 		"${TESTS:+ harness_tests=$TESTS}" "${KERNEL_ARGS:+ $KERNEL_ARGS}"
 }
 
 # The tests the guest must report; any it does not is MISSING.
 expected_tests() {
-	local variant=$1
+	local env=$1 variant=$2
 
 	if [ -n "${TESTS:-}" ]; then
 		tr ',' '\n' <<<"$TESTS"
@@ -45,6 +48,9 @@ expected_tests() {
 		echo kunit
 	fi
 	echo kernel_log
+	if env_has_kexec "$env"; then
+		echo kexec_handover
+	fi
 	echo env_check
 }
 
@@ -131,7 +137,7 @@ main() {
 	mkdir -p "$out"
 	log=$out/console.log
 	mapfile -t cmd < <(env_qemu_cmd "$env" "$kernel" "$initrd" "$(kernel_cmdline "$env" "$variant")")
-	expected_tests "$variant" >"$out/expected"
+	expected_tests "$env" "$variant" >"$out/expected"
 	printf '%q ' "${cmd[@]}" >"$out/command"
 	echo >>"$out/command"
 	note "boot $BASE/$variant in $env (console: $log)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make the test initramfs for one kernel: static busybox, the guest init
-# (scripts/guest/init), the selftests and the module built for that kernel.
+# (scripts/guest/init), the selftests and the module built for that kernel,
+# and what the kexec_handover test needs (see populate).
 #
 # Usage: BASE=6.12|6.1 scripts/make-initramfs.sh unpatched|patched
 # Output: $BUILD_DIR/$BASE/<variant>/initramfs.cpio.gz
@@ -10,24 +11,43 @@ set -euo pipefail
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
-populate() {
+# What every stage of the guest needs: busybox, init, the module and its
+# state command.
+populate_base() {
 	local root=$1 kdir=$2 applet
 
-	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules,selftests}
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	for applet in $("$BUSYBOX" --list); do
 		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 	done
 	install -m 0755 "$REPO_DIR/scripts/guest/init" "$root/init"
-	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
-		cp "$BUILD_DIR"/selftests/* "$root/selftests/"
-	fi
 	if compgen -G "$kdir/*.ko" >/dev/null; then
 		cp "$kdir"/*.ko "$root/lib/modules/"
 	fi
 	if [ -f "$REPO_DIR/module/x86-guest-state" ]; then
 		install -m 0755 "$REPO_DIR/module/x86-guest-state" "$root/bin/x86-guest-state"
 	fi
+}
+
+# The first kernel also gets the selftests, and for the kexec_handover
+# test its own bzImage, a small initramfs for the second kernel and the
+# loader that starts it.
+populate() {
+	local root=$1 kdir=$2 inner=$1.kexec
+
+	populate_base "$root" "$kdir"
+	mkdir -p "$root/selftests" "$root/boot"
+	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
+		cp "$BUILD_DIR"/selftests/* "$root/selftests/"
+	fi
+	gcc -static -O2 -Wall -Werror -o "$root/bin/kexec-boot" "$REPO_DIR/scripts/guest/kexec-boot.c" ||
+		die "could not build scripts/guest/kexec-boot.c"
+	rm -rf "$inner"
+	populate_base "$inner" "$kdir"
+	pack "$inner" "$root/boot/initramfs.cpio.gz"
+	rm -rf "$inner"
+	cp "$kdir/bzImage" "$root/boot/bzImage"
 }
 
 pack() {

@@ -19,6 +19,13 @@ env_known() {
 	return 1
 }
 
+# Whether the kexec_handover test runs in an environment: only where
+# Linux's own kexec_file bzImage loader starts the next kernel.  A Xen
+# dom0 hands kexec to the hypervisor instead.
+env_has_kexec() {
+	[ "$1" = native ]
+}
+
 # Seconds a whole boot may take before it is declared hung.
 env_timeout() {
 	case "$1" in
