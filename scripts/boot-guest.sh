@@ -24,11 +24,11 @@ PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal e
 kernel_cmdline() {
 	local env=$1 variant=$2
 
-	local kexec=
+	local extra
 
-	env_has_kexec "$env" && kexec=" harness_kexec=1"
+	extra=$(env_extra_tests "$env" | paste -sd, -)
 	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s%s%s\n' \
-		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" "$kexec" \
+		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" "${extra:+ harness_extra=$extra}" \
 		"${TESTS:+ harness_tests=$TESTS}" "${KERNEL_ARGS:+ $KERNEL_ARGS}"
 }
 
@@ -48,9 +48,7 @@ expected_tests() {
 		echo kunit
 	fi
 	echo kernel_log
-	if env_has_kexec "$env"; then
-		echo kexec_handover
-	fi
+	env_extra_tests "$env"
 	echo env_check
 }
 
