@@ -5,7 +5,7 @@
 # it is done, and classifies the boot: finished, crash (panic, or QEMU
 # gone before the guest said it was done) or timeout.
 #
-# Usage: BASE=6.12|6.1 scripts/boot-guest.sh ENV [unpatched|patched]
+# Usage: BASE=6.12|6.1 scripts/boot-guest.sh ENV [unpatched|patched|patched-noxen]
 #   ENV: native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh
 #   KERNEL=, INITRD=  boot these instead of the harness's build
 #   TESTS=a,b         run only these tests in the guest
@@ -15,6 +15,8 @@
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=scripts/lib/variants.sh
+. "$(dirname "$0")/lib/variants.sh"
 # shellcheck source=scripts/lib/envs.sh
 . "$(dirname "$0")/lib/envs.sh"
 
@@ -44,7 +46,7 @@ expected_tests() {
 	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
 		(cd "$BUILD_DIR/selftests" && printf '%s\n' *)
 	fi
-	if [ "$variant" = patched ] && grep -qs '^CONFIG_.*KUNIT.*=y' "$SERIES_DIR/series.config"; then
+	if variant_has_series "$variant" && grep -qs '^CONFIG_.*KUNIT.*=y' "$SERIES_DIR/series.config"; then
 		echo kunit
 	fi
 	echo kernel_log
@@ -119,10 +121,8 @@ main() {
 
 	check_base
 	env_known "$env" || die "unknown environment '$env' (known: ${ALL_ENVS[*]})"
-	case "$variant" in
-	unpatched | patched) ;;
-	*) die "unknown kernel variant '$variant' (unpatched or patched)" ;;
-	esac
+	check_variant "$variant"
+	variant_boots_in "$variant" "$env" || die "the $variant kernel does not boot in $env (see scripts/lib/variants.sh)"
 	kernel=${KERNEL:-$LANE_DIR/$variant/bzImage}
 	initrd=${INITRD:-$LANE_DIR/$variant/initramfs.cpio.gz}
 	[ -r "$kernel" ] || die "no kernel at $kernel (build it: make build)"

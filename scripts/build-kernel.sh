@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Configure and build one kernel of a base (tinyconfig + Kconfig.fragment),
 # then the module against it.  "unpatched" builds the pristine tree,
-# "patched" the tree with the series applied (scripts/apply-series.sh).
+# "patched" the tree with the series applied (scripts/apply-series.sh),
+# "patched-noxen" the same without Xen (scripts/lib/variants.sh).
 #
-# Usage: BASE=6.12|6.1 scripts/build-kernel.sh unpatched|patched
+# Usage: BASE=6.12|6.1 scripts/build-kernel.sh unpatched|patched|patched-noxen
 #   NO_APPLY=1 builds the patched tree as it stands (for --build-each)
 # Output: $BUILD_DIR/$BASE/<variant>/{bzImage,config,System.map,*.ko}
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=scripts/lib/variants.sh
+. "$(dirname "$0")/lib/variants.sh"
 
 kernel_make() {
 	local tree=$1 obj=$2
@@ -21,29 +24,38 @@ kernel_make() {
 	make -C "$tree" O="$obj" ARCH=x86_64 CC="$cc" -j"$(nproc)" "$@"
 }
 
-# The config fragments of a variant: Kconfig.fragment, and for the
-# patched kernel the series' own options (patches/<base>/series.config).
-fragments() {
-	printf '%s\n' "$REPO_DIR/Kconfig.fragment"
-	if [ "$1" = patched ] && [ -f "$SERIES_DIR/series.config" ]; then
-		printf '%s\n' "$SERIES_DIR/series.config"
-	fi
+# Each option the fragments set, with the value it ends up with: later
+# fragments override earlier ones; "n" stands for "is not set".
+effective_settings() {
+	local files
+
+	mapfile -t files < <(variant_fragments "$1")
+	cat "${files[@]}" |
+		sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1 \2/p' \
+			-e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 n/p' |
+		awk '!($1 in v) { order[++n] = $1 } { v[$1] = $2 }
+			END { for (i = 1; i <= n; i++) print order[i], v[order[i]] }'
 }
 
-# Options that the fragments ask for and the final .config lacks.
+# Settings that the fragments ask for and the final .config does not have.
 missing_options() {
-	local config=$1 variant=$2 line files
+	local config=$1 variant=$2 opt val
 
-	mapfile -t files < <(fragments "$variant")
-	cat "${files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r line; do
-		grep -qxF "$line" "$config" || printf '%s\n' "$line"
+	effective_settings "$variant" | while read -r opt val; do
+		if [ "$val" = n ]; then
+			if grep -q "^$opt=" "$config"; then
+				printf '# %s is not set\n' "$opt"
+			fi
+		elif ! grep -qxF "$opt=$val" "$config"; then
+			printf '%s=%s\n' "$opt" "$val"
+		fi
 	done
 }
 
 configure() {
 	local tree=$1 obj=$2 variant=$3 files
 
-	mapfile -t files < <(fragments "$variant")
+	mapfile -t files < <(variant_fragments "$variant")
 	kernel_make "$tree" "$obj" tinyconfig
 	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${files[@]}"
 	kernel_make "$tree" "$obj" olddefconfig
@@ -54,7 +66,7 @@ check_config() {
 
 	missing=$(missing_options "$config" "$variant")
 	if [ -n "$missing" ]; then
-		printf 'error: options of the config fragments missing from %s after olddefconfig:\n' "$config" >&2
+		printf 'error: settings of the config fragments that %s lacks after olddefconfig:\n' "$config" >&2
 		printf '%s\n' "$missing" | sed 's/^/    /' >&2
 		exit 1
 	fi
@@ -66,26 +78,21 @@ build_kernel() {
 	kernel_make "$tree" "$obj" bzImage modules
 }
 
-tree_of() {
-	case "$1" in
-	unpatched) printf '%s\n' "$LANE_DIR/src" ;;
-	patched) printf '%s\n' "$LANE_DIR/tree-patched" ;;
-	esac
-}
-
 main() {
 	local variant=${1:-} tree obj out stamp
 
 	check_base
-	case "$variant" in
-	unpatched) "$(dirname "$0")/prepare-tree.sh" ;;
-	patched) [ "${NO_APPLY:-0}" = 1 ] || "$(dirname "$0")/apply-series.sh" ;;
-	*) die "usage: build-kernel.sh unpatched|patched (got '${variant}')" ;;
-	esac
-	tree=$(tree_of "$variant")
+	[ -n "$variant" ] || die "usage: build-kernel.sh $(variants_usage)"
+	check_variant "$variant"
+	if ! variant_has_series "$variant"; then
+		"$(dirname "$0")/prepare-tree.sh"
+	elif [ "${NO_APPLY:-0}" != 1 ]; then
+		"$(dirname "$0")/apply-series.sh"
+	fi
+	tree=$(variant_tree "$variant")
 	obj=$LANE_DIR/obj-$variant
 	out=$LANE_DIR/$variant
-	stamp="$(git -C "$tree" rev-parse 'HEAD^{tree}') $(fragments "$variant" | xargs cat | sha256sum | cut -c1-16)"
+	stamp="$(git -C "$tree" rev-parse 'HEAD^{tree}') $(variant_fragments "$variant" | xargs cat | sha256sum | cut -c1-16)"
 	if [ -f "$out/kernel.stamp" ] && [ "$(cat "$out/kernel.stamp")" = "$stamp" ] && [ -f "$out/bzImage" ]; then
 		msg "kernel $BASE/$variant: $out/bzImage (cached)"
 	else

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: static checks, the harness's own tests, then the main
-# job's guest matrix for every base that has a series.  Fails on any
+# job's guest matrix for every base that has a series, with the module
+# also built by DKMS against every kernel (scripts/test-dkms.sh).  Fails on any
 # finding and any FAIL, CRASH, TIMEOUT or MISSING cell.  (The build after
 # every patch is "make bisect"; it is not part of this command yet.)
 #
@@ -24,6 +25,7 @@ check_base_lane() {
 	local here=$1 rc=0
 
 	"$here/build.sh"
+	"$here/test-dkms.sh"
 	"$here/run-matrix.sh" || rc=$?
 	return "$rc"
 }

@@ -13,6 +13,10 @@ PACKAGES=(
 	linux-source-6.12 linux-source-6.1 busybox-static shellcheck
 )
 
+# Installed without their recommendations: dkms would pull in the headers
+# of Debian's own kernel, which the harness does not use.
+PACKAGES_NO_RECOMMENDS=(dkms)
+
 missing_packages() {
 	local pkg
 	for pkg in "$@"; do
@@ -31,24 +35,39 @@ as_root() {
 	fi
 }
 
+# install_packages "PKG..." "PKG...": the first list with recommendations,
+# the second without
 install_packages() {
+	local -a with without
+
+	read -r -a with <<<"$1"
+	read -r -a without <<<"$2"
 	as_root apt-get update -q
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+	if [ "${#with[@]}" -gt 0 ]; then
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${with[@]}"
+	fi
+	if [ "${#without[@]}" -gt 0 ]; then
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "${without[@]}"
+	fi
 }
 
 main() {
-	local missing
+	local -a missing missing_norec
 
-	command -v dpkg-query >/dev/null || die "not a Debian system: install the equivalents of ${PACKAGES[*]} $*"
+	command -v dpkg-query >/dev/null ||
+		die "not a Debian system: install the equivalents of ${PACKAGES[*]} ${PACKAGES_NO_RECOMMENDS[*]} $*"
 	mapfile -t missing < <(missing_packages "${PACKAGES[@]}" "$@")
-	if [ "${#missing[@]}" -eq 0 ]; then
+	mapfile -t missing_norec < <(missing_packages "${PACKAGES_NO_RECOMMENDS[@]}")
+	if [ "$((${#missing[@]} + ${#missing_norec[@]}))" -eq 0 ]; then
 		msg "dependencies: all installed"
 		return
 	fi
-	msg "dependencies: installing ${missing[*]}"
-	run_logged "$BUILD_DIR/logs/install-deps.log" "apt-get install ${#missing[@]} packages" \
-		install_packages "${missing[@]}"
-	mapfile -t missing < <(missing_packages "${PACKAGES[@]}" "$@")
+	msg "dependencies: installing ${missing[*]} ${missing_norec[*]}"
+	run_logged "$BUILD_DIR/logs/install-deps.log" \
+		"apt-get install $((${#missing[@]} + ${#missing_norec[@]})) packages" \
+		install_packages "${missing[*]}" "${missing_norec[*]}"
+	mapfile -t missing < <(missing_packages "${PACKAGES[@]}" "${PACKAGES_NO_RECOMMENDS[@]}" "$@")
 	[ "${#missing[@]}" -eq 0 ] || die "still missing after apt-get: ${missing[*]}"
 }
 

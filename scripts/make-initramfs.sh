@@ -3,11 +3,13 @@
 # (scripts/guest/init), the selftests and the module built for that kernel,
 # and what the kexec_handover test needs (see populate).
 #
-# Usage: BASE=6.12|6.1 scripts/make-initramfs.sh unpatched|patched
+# Usage: BASE=6.12|6.1 scripts/make-initramfs.sh unpatched|patched|patched-noxen
 # Output: $BUILD_DIR/$BASE/<variant>/initramfs.cpio.gz
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=scripts/lib/variants.sh
+. "$(dirname "$0")/lib/variants.sh"
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
@@ -61,10 +63,8 @@ main() {
 	local variant=${1:-} kdir root
 
 	check_base
-	case "$variant" in
-	unpatched | patched) ;;
-	*) die "usage: make-initramfs.sh unpatched|patched (got '${variant}')" ;;
-	esac
+	[ -n "$variant" ] || die "usage: make-initramfs.sh $(variants_usage)"
+	check_variant "$variant"
 	kdir=$LANE_DIR/$variant
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found; scripts/install-deps.sh installs busybox-static"
 	[ -d "$BUILD_DIR/selftests" ] || die "no selftests in $BUILD_DIR/selftests; run scripts/build-selftests.sh first"
