@@ -49,6 +49,24 @@
 #define X86_TRAP_GP	13
 #define X86_EFLAGS_IF	0x200UL
 
+/*
+ * io_fork: fork with stdout flushed, failing the test if fork fails.  The
+ * child, which gets 0, dies by SIGALRM after WATCHDOG seconds, so that a
+ * child stuck on a broken kernel fails the test instead of hanging it.
+ */
+static inline pid_t io_fork(unsigned int watchdog)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_perror("fork");
+	if (pid == 0)
+		alarm(watchdog);
+	return pid;
+}
+
 static inline void io_compiler_barrier(void)
 {
 	asm volatile("" : : : "memory");

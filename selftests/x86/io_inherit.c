@@ -78,19 +78,6 @@ static bool wait_ok(pid_t pid)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static pid_t fork_checked(void)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_perror("fork");
-	if (pid == 0)
-		alarm(20);
-	return pid;
-}
-
 static void test_fork(void)
 {
 	int pipefd[2];
@@ -99,12 +86,12 @@ static void test_fork(void)
 	char c;
 
 	set_state(true, false, 0);
-	pid = fork_checked();
+	pid = io_fork(20);
 	if (pid == 0)
 		_exit(sees(true, false, false) ? 0 : 1);
 	ksft_test_result(wait_ok(pid), "fork: child inherits ioperm(0x80)\n");
 
-	pid = fork_checked();
+	pid = io_fork(20);
 	if (pid == 0) {
 		set_state(false, true, 0);
 		_exit(sees(false, true, false) ? 0 : 1);
@@ -114,7 +101,7 @@ static void test_fork(void)
 			 "fork: the child's ioperm changes stay in the child\n");
 
 	must(pipe(pipefd), "pipe");
-	pid = fork_checked();
+	pid = io_fork(20);
 	if (pid == 0) {
 		if (read(pipefd[0], &c, 1) != 1)
 			_exit(2);
@@ -129,12 +116,12 @@ static void test_fork(void)
 	ksft_test_result(ok, "fork: the parent's later changes stay in the parent\n");
 
 	set_state(true, false, 3);
-	pid = fork_checked();
+	pid = io_fork(20);
 	if (pid == 0)
 		_exit(sees(true, true, true) ? 0 : 1);
 	ksft_test_result(wait_ok(pid), "fork: child inherits iopl(3)\n");
 
-	pid = fork_checked();
+	pid = io_fork(20);
 	if (pid == 0) {
 		must(sys_iopl(0), "iopl(0)");
 		_exit(sees(true, false, false) ? 0 : 1);
@@ -144,7 +131,7 @@ static void test_fork(void)
 			 "fork: the child's iopl(0) stays in the child\n");
 
 	set_state(true, false, 0);
-	pid = fork_checked();
+	pid = io_fork(20);
 	if (pid == 0) {
 		must(sys_iopl(3), "iopl(3)");
 		_exit(sees(true, true, true) ? 0 : 1);
@@ -356,7 +343,7 @@ static void test_exec(void)
 		return;
 	}
 	for (int i = 0; i < EX_NR; i++) {
-		pid_t pid = fork_checked();
+		pid_t pid = io_fork(20);
 
 		if (pid == 0)
 			exec_setup(i);

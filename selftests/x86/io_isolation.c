@@ -231,12 +231,8 @@ static pid_t spawn(void (*fn)(unsigned int), unsigned int arg)
 {
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_perror("fork");
+	pid = io_fork((unsigned int)run_secs + 60);
 	if (pid == 0) {
-		alarm((unsigned int)run_secs + 60);
 		fn(arg);
 		_exit(0);
 	}

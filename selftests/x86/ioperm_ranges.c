@@ -217,14 +217,9 @@ static void test_privilege(void)
 	int status;
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_perror("fork");
-	if (pid == 0) {
-		alarm(20);
+	pid = io_fork(20);
+	if (pid == 0)
 		_exit(privilege_child());
-	}
 	if (waitpid(pid, &status, 0) != pid)
 		ksft_exit_fail_perror("waitpid");
 	ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == 0,

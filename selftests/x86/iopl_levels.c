@@ -125,14 +125,9 @@ static bool run_level_case(enum drop_mode mode, unsigned int from,
 	int status;
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_perror("fork");
-	if (pid == 0) {
-		alarm(20);
+	pid = io_fork(20);
+	if (pid == 0)
 		_exit(level_change_child(mode, from, to));
-	}
 	if (waitpid(pid, &status, 0) != pid)
 		ksft_exit_fail_perror("waitpid");
 	if (!WIFEXITED(status)) {

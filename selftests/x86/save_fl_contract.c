@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../kselftest.h"
+#include "cpuinfo.h"
 
 #define STATE_DIR	"/sys/kernel/x86_guest_state"
 #define UNSUPPORTED	"unsupported by this kernel"
@@ -116,36 +117,10 @@ static void check_save_fl(void)
 	ksft_test_result(!bad, "save_fl contract holds with irqs on and off\n");
 }
 
-/* cpuinfo_smap: whether every CPU's flags line lists smap; -1 if mixed */
-static int cpuinfo_smap(void)
-{
-	char line[4096];
-	int found = -1;
-	FILE *f;
-
-	f = fopen("/proc/cpuinfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		int has;
-
-		if (strncmp(line, "flags\t", 6))
-			continue;
-		has = strstr(line, " smap ") || strstr(line, " smap\n");
-		if (found >= 0 && has != found) {
-			found = -1;
-			break;
-		}
-		found = has;
-	}
-	fclose(f);
-	return found;
-}
-
 /* SMAP on exactly where the kernel says it enabled it, AC always clear. */
 static void check_smap(void)
 {
-	int flag = cpuinfo_smap(), cpu, bad = 0;
+	int flag = cpuinfo_has("flags", "smap"), cpu, bad = 0;
 	char val[VAL_MAX] = "";
 
 	if (flag < 0) {
