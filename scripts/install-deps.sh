@@ -9,8 +9,8 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential bc flex bison libelf-dev libssl-dev kmod cpio git
-	python3 python3-ply ccache qemu-system-x86 xen-hypervisor-4.17-amd64
-	linux-source-6.12 linux-source-6.1 busybox-static shellcheck
+	python3 python3-ply python3-git ccache qemu-system-x86 xen-hypervisor-4.17-amd64
+	linux-source-6.12 linux-source-6.1 busybox-static shellcheck gnuplot-nox
 )
 
 # Installed without their recommendations: dkms would pull in the headers

@@ -11,7 +11,7 @@ set -euo pipefail
 failed=0
 
 # checkpatch runs scripts/spdxcheck.py with the first python3 on PATH; the
-# system one is where install-deps.sh puts python3-ply.
+# system one is where install-deps.sh puts python3-ply and python3-git.
 [ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 
 checkpatch_series() {
@@ -39,7 +39,7 @@ checkpatch_sources() {
 
 	# ENOSYS: the selftests test for the kernel's "no such system call"
 	# answer, the one use checkpatch's ENOSYS rule cannot tell apart.
-	for file in "$REPO_DIR"/module/*.[ch] "$REPO_DIR"/selftests/x86/*.[ch]; do
+	for file in "$REPO_DIR"/module/*.[ch] "$REPO_DIR"/selftests/x86/*.[ch] "$REPO_DIR"/bench/*.[ch]; do
 		[ -e "$file" ] || continue
 		if ! "$src/scripts/checkpatch.pl" --strict -q --no-tree --ignore ENOSYS -f "$file" \
 			>"$BUILD_DIR/logs/checkpatch.out" 2>&1; then
@@ -64,7 +64,7 @@ run_shellcheck() {
 	if ! shellcheck -x "${scripts[@]}"; then
 		failed=1
 	fi
-	python3 -m py_compile "$REPO_DIR/scripts/report.py" || failed=1
+	python3 -m py_compile "$REPO_DIR/scripts/report.py" "$REPO_DIR/scripts/bench-report.py" || failed=1
 }
 
 main() {
