@@ -43,6 +43,9 @@ matrix:		## boot every environment and print the matrix
 xl-configs:	## write xl configs for a real Xen host
 	scripts/write-xl-configs.sh
 
+bench:		## benchmark I/O privilege per context switch, unpatched vs patched
+	scripts/bench.sh
+
 lint:		## checkpatch --strict and shellcheck
 	scripts/lint.sh
 
@@ -53,4 +56,4 @@ help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'
 
 .PHONY: run check deps tree apply bisect build selftests module boot matrix \
-	xl-configs lint clean help
+	xl-configs bench lint clean help
