@@ -43,8 +43,8 @@ expected_tests() {
 		return
 	fi
 	echo module_load
-	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
-		(cd "$BUILD_DIR/selftests" && printf '%s\n' *)
+	if compgen -G "$LANE_DIR/selftests/*" >/dev/null; then
+		(cd "$LANE_DIR/selftests" && printf '%s\n' *)
 	fi
 	if variant_has_series "$variant" && grep -qs '^CONFIG_.*KUNIT.*=y' "$SERIES_DIR/series.config"; then
 		echo kunit

@@ -4,7 +4,7 @@
 # tests do; the pristine tree of the base provides it.
 #
 # Usage: [BASE=...] [KSFT_DIR=...] scripts/build-selftests.sh
-# Output: $BUILD_DIR/selftests/<test>
+# Output: $BUILD_DIR/<base>/selftests/<test>
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -16,11 +16,11 @@ main() {
 		"$(dirname "$0")/prepare-tree.sh"
 	fi
 	[ -f "$ksft/kselftest.h" ] || die "no kselftest.h in $ksft (KSFT_DIR)"
-	rm -rf "$BUILD_DIR/selftests"
-	mkdir -p "$BUILD_DIR/selftests"
-	run_logged "$BUILD_DIR/logs/selftests.log" "build selftests (static)" \
-		make -C "$REPO_DIR/selftests/x86" KSFT_DIR="$ksft" OUTPUT="$BUILD_DIR/selftests"
-	note "selftests: $(cd "$BUILD_DIR/selftests" && echo *)"
+	rm -rf "$LANE_DIR/selftests"
+	mkdir -p "$LANE_DIR/selftests"
+	run_logged "$LANE_DIR/logs/selftests.log" "build selftests (static) for $BASE" \
+		make -C "$REPO_DIR/selftests/x86" KSFT_DIR="$ksft" OUTPUT="$LANE_DIR/selftests"
+	note "selftests: $(cd "$LANE_DIR/selftests" && echo *)"
 }
 
 main "$@"

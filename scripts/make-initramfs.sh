@@ -40,8 +40,8 @@ populate() {
 
 	populate_base "$root" "$kdir"
 	mkdir -p "$root/selftests" "$root/boot"
-	if compgen -G "$BUILD_DIR/selftests/*" >/dev/null; then
-		cp "$BUILD_DIR"/selftests/* "$root/selftests/"
+	if compgen -G "$LANE_DIR/selftests/*" >/dev/null; then
+		cp "$LANE_DIR"/selftests/* "$root/selftests/"
 	fi
 	gcc -static -O2 -Wall -Werror -o "$root/bin/kexec-boot" "$REPO_DIR/scripts/guest/kexec-boot.c" ||
 		die "could not build scripts/guest/kexec-boot.c"
@@ -67,7 +67,7 @@ main() {
 	check_variant "$variant"
 	kdir=$LANE_DIR/$variant
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found; scripts/install-deps.sh installs busybox-static"
-	[ -d "$BUILD_DIR/selftests" ] || die "no selftests in $BUILD_DIR/selftests; run scripts/build-selftests.sh first"
+	[ -d "$LANE_DIR/selftests" ] || die "no selftests in $LANE_DIR/selftests; run scripts/build-selftests.sh first"
 	[ -f "$kdir/bzImage" ] || die "no kernel in $kdir; run scripts/build-kernel.sh $variant first"
 	root=$kdir/initramfs-root
 	rm -rf "$root"

@@ -42,6 +42,7 @@
 #include <sys/syscall.h>
 
 #include "../kselftest.h"
+#include "ksft_compat.h"
 
 #define PORT_POST	0x80
 #define PORT_DELAY	0xed
