@@ -265,7 +265,7 @@ def chart(run, envs, png):
             for name in SWITCHES:
                 vals = [ratio(median(run.get((v, env)), name),
                               median(run.get((v, env)), "pipe_plain")) for v in VARIANTS]
-                f.write('"%s\\n%s" %s\n' % (env, SWITCH_SHORT[name],
+                f.write('"%s\\n%s" %s\n' % (env.replace("-legacy", "\\nlegacy"), SWITCH_SHORT[name],
                                             " ".join("%.4f" % x if x else "NaN" for x in vals)))
     with open(base + "-pu.dat", "w") as f:
         f.write("label %s\n" % " ".join(envs))
@@ -275,20 +275,22 @@ def chart(run, envs, png):
             f.write('"%s" %s\n' % (name.replace("_", "\\\\_"),
                                    " ".join("%.4f" % x if x else "NaN" for x in vals)))
     script = """
-set terminal pngcairo size 1200,900 font ",10"
+set terminal pngcairo size 1400,1100 font ",11"
 set output '{png}'
 set multiplot layout 2,1
 set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set grid ytics
-set key top left
+set key outside right top vertical
 set datafile missing 'NaN'
-set title "I/O-privilege round trip / plain round trip, same kernel and environment"
+set offsets 0, 0, 0.01, 0
+set title "I/O-privilege round trip / plain round trip, same kernel and environment (lower is better, 1 = free)"
 set ylabel "ratio"
 set yrange [0.95:*]
+set bmargin 5
 plot '{sw}' using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), 1 notitle lc rgb 'black'
-set title "patched / unpatched, per benchmark and environment"
+set title "patched / unpatched, per benchmark and environment (below 1: the series is faster)"
 set xtics rotate by -20
 set yrange [*:*]
 plot for [i=2:{ncol}] '{pu}' using i:xtic(1) title columnheader(i), 1 notitle lc rgb 'black'
