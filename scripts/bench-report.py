@@ -144,7 +144,8 @@ def run_table(run, envs):
     for env in envs:
         cells = {v: run.get((v, env)) for v in VARIANTS}
         modes = ", ".join("%s %s" % (v, c["iopl_mode"]) for v, c in cells.items()
-                          if c and c["iopl_mode"])
+                          if c and c["iopl_mode"] and
+                          not c["iopl_mode"].startswith("unsupported"))
         out.append("%s%s" % (env, "  (iopl_mode: %s)" % modes if modes else ""))
         out.append(head)
         for name, label in BENCHES:
