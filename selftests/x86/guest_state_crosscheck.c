@@ -350,6 +350,12 @@ static const struct expect pvh[] = {
 	{ "xen_version", NULL }, {}
 };
 
+/* A kernel built without Xen support cannot say anything about Xen. */
+static const struct expect native_noxen[] = {
+	{ "hypervisor", "none" }, { "xen_guest_type", UNSUPPORTED },
+	{ "xen_version", UNSUPPORTED }, {}
+};
+
 /* An unpatched kernel has none of what the series adds. */
 static const struct expect unpatched[] = {
 	{ "iopl_mode", UNSUPPORTED }, { "xen_pv_iopl_bug", UNSUPPORTED },
@@ -393,6 +399,11 @@ static const struct expect pvh_patched[] = {
 	{ "boot_hypervisor_data", NULL }, {}
 };
 
+/*
+ * The variants are those of the harness (scripts/lib/variants.sh);
+ * patched-noxen, the patched kernel without CONFIG_XEN, boots in native
+ * only.
+ */
 static const struct {
 	const char *env;
 	const struct expect *guest;
@@ -460,17 +471,25 @@ int main(void)
 		ksft_exit_fail_msg("cannot read the module's attributes\n");
 
 	if (env && *env && variant && *variant) {
-		if (strcmp(variant, "patched") && strcmp(variant, "unpatched"))
+		bool noxen = !strcmp(variant, "patched-noxen");
+
+		if (strcmp(variant, "patched") && strcmp(variant, "unpatched") &&
+		    !noxen)
 			ksft_exit_fail_msg("unknown HARNESS_VARIANT '%s'\n", variant);
 		for (i = 0; i < ARRAY_SIZE(environments); i++) {
 			if (strcmp(env, environments[i].env))
 				continue;
 			guest = environments[i].guest;
-			series = strcmp(variant, "patched") ? unpatched :
-				 environments[i].patched;
+			series = strcmp(variant, "unpatched") ?
+				 environments[i].patched : unpatched;
 		}
 		if (!guest)
 			ksft_exit_fail_msg("unknown HARNESS_ENV '%s'\n", env);
+		if (noxen && strcmp(env, "native"))
+			ksft_exit_fail_msg("%s boots in native only, not %s\n",
+					   variant, env);
+		if (noxen)
+			guest = native_noxen;
 	}
 	ksft_set_plan(NR_CROSSCHECKS + nr_expect(guest) + nr_expect(series));
 
