@@ -52,7 +52,7 @@ apply_one() {
 build_step() {
 	local count=$1 patch=$2
 
-	if ! NO_APPLY=1 "$(dirname "$0")/build-kernel.sh" patched; then
+	if ! NO_APPLY=1 BISECT_STEP=1 "$(dirname "$0")/build-kernel.sh" patched; then
 		die "the $BASE series does not build after patch $count: $(basename "$patch")"
 	fi
 }
