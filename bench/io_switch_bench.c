@@ -22,10 +22,11 @@
  * Each benchmark runs in freshly forked processes.  A first run sizes it:
  * how many operations take about RUN_US microseconds of guest time.  Then
  * RUNS timed runs follow, each after a warm-up of a quarter of its
- * operations; the runs of the benchmarks are interleaved.  A run is kept
- * well below the 10 ms timer tick of the guest kernel (HZ=100), so that
- * most runs see no tick and the median is the cost of the operation
- * itself; the maximum shows a run that took one.
+ * operations and a sleep of pseudo-random length up to 10 ms; the runs of
+ * the benchmarks are interleaved.  A run is kept well below the 10 ms
+ * timer tick of the guest kernel (HZ=100), and the sleep puts it anywhere
+ * within the tick, so that most runs see no tick and the median is the
+ * cost of the operation itself; the maximum shows a run that took one.
  *
  * Output is TAP: one "# run NAME RUN OPS NS" line per timed run (OPS
  * operations in NS nanoseconds of guest time), then one result line per
@@ -62,6 +63,8 @@
 #define MAX_RUNS	99
 #define DEFAULT_RUN_US	1000
 #define MAX_OPS		100000000UL
+/* The pauses before timed runs spread over one tick of HZ=100. */
+#define TICK_NS		10000000ULL
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -108,6 +111,16 @@ static const struct bench benches[] = {
 	  LOOP_OUTB, PRIV_IOPL, PRIV_NONE },
 	{ "getppid", "getppid() call",
 	  LOOP_GETPPID, PRIV_NONE, PRIV_NONE },
+};
+
+/*
+ * What the timed process does: with @ops, warm up, pause for @pause_ns,
+ * then time @ops operations; without, find how many take @run_ns.
+ */
+struct plan {
+	unsigned long long ops;
+	unsigned long long run_ns;
+	unsigned long long pause_ns;
 };
 
 /* What the timed process reports: @ns for @ops operations. */
@@ -260,14 +273,26 @@ static unsigned long long fastest_of_three(const struct bench *b, int out,
 	return best;
 }
 
+/* Sleep; the idle guest's clock jumps ahead at no cost under icount. */
+static void pause_ns(unsigned long long ns)
+{
+	struct timespec ts = {
+		.tv_sec = ns / 1000000000ULL,
+		.tv_nsec = ns % 1000000000ULL,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 /*
- * The timed process: take the privilege; with @ops, warm up and time
- * @ops operations; without, find how many take @run_ns.  The sample goes
- * to @report.
+ * The timed process: take the privilege and carry out @p.  The sample
+ * goes to @report.
  */
 static void timer_main(const struct bench *b, int out, int in, int report,
-		       unsigned long long ops, unsigned long long run_ns)
+		       const struct plan *p)
 {
+	unsigned long long ops = p->ops, run_ns = p->run_ns;
 	struct sample s = { .ops = ops };
 
 	if (take_privilege(b->timer)) {
@@ -277,6 +302,7 @@ static void timer_main(const struct bench *b, int out, int in, int report,
 	}
 	if (ops) {
 		s.ns = timed(b, out, in, ops / 4 ? ops / 4 : 1);
+		pause_ns(p->pause_ns);
 		if (s.ns)
 			s.ns = timed(b, out, in, ops);
 	} else {
@@ -337,11 +363,11 @@ static void close_all(int *fds, size_t n)
 
 /*
  * One run of @b: fork the timed process (and for a pipe benchmark its
- * partner), collect its sample.  @ops and @run_ns as for timer_main().
- * Returns false on failure.
+ * partner) to carry out @p, collect its sample.  Returns false on
+ * failure.
  */
-static bool run_once(const struct bench *b, unsigned long long ops,
-		     unsigned long long run_ns, struct sample *s)
+static bool run_once(const struct bench *b, const struct plan *p,
+		     struct sample *s)
 {
 	int fds[6] = { -1, -1, -1, -1, -1, -1 };
 	int *to_echo = &fds[0], *to_timer = &fds[2], *report = &fds[4];
@@ -375,8 +401,7 @@ static bool run_once(const struct bench *b, unsigned long long ops,
 		close(to_echo[0]);
 		close(to_timer[1]);
 		close(report[0]);
-		timer_main(b, to_echo[1], to_timer[0], report[1], ops,
-			   run_ns);
+		timer_main(b, to_echo[1], to_timer[0], report[1], p);
 	}
 	if (echo < 0 || timer < 0)
 		printf("# %s: fork: %s\n", b->name, strerror(errno));
@@ -416,8 +441,25 @@ static unsigned long setting(const char *opt, const char *env,
 	return v;
 }
 
+/*
+ * Where a run starts within the tick: left alone, the interleaved runs
+ * keep the same phase to the tick from one round to the next, and a
+ * benchmark would take a tick in all its runs or in none.  A pause of
+ * pseudo-random length (the same sequence on every boot) before each
+ * timed run makes a tick land in a run with the chance that its length
+ * gives.
+ */
+static unsigned long long next_pause_ns(void)
+{
+	static unsigned int state = 1;
+
+	state = state * 1103515245U + 12345U;
+	return (state >> 8) % (TICK_NS / 1000) * 1000;
+}
+
 static void measure(unsigned long runs, unsigned long long run_ns)
 {
+	struct plan p = { .run_ns = run_ns };
 	struct sample s;
 
 	/* Run 0 sizes each benchmark. */
@@ -427,7 +469,9 @@ static void measure(unsigned long runs, unsigned long long run_ns)
 
 			if (failed[i])
 				continue;
-			if (!run_once(b, bench_ops[i], run_ns, &s)) {
+			p.ops = bench_ops[i];
+			p.pause_ns = next_pause_ns();
+			if (!run_once(b, &p, &s)) {
 				failed[i] = true;
 				continue;
 			}
