@@ -89,12 +89,9 @@ env_qemu_cmd() {
 			-initrd "$kernel ${cmdline//,/,,},$initrd")
 		;;
 	xen-pvh)
-		# Without XSAVE: under TCG the PVH dom0's XRSTOR now and then
-		# faults (Linux warns "Bad FPU state detected" and user space
-		# dies of SIGILL); with -xsave, FXSAVE is used and it does not.
 		# QEMU's option syntax: the commas belong to one argument.
 		# shellcheck disable=SC2054
-		cmd+=(-machine q35 -device intel-iommu -cpu EPYC,-rdtscp,-monitor,-xsave
+		cmd+=(-machine q35 -device intel-iommu -cpu EPYC,-rdtscp,-monitor
 			-m 1024 -kernel "$XEN_ELF" -append "$(xen_args "$env")"
 			-initrd "$kernel ${cmdline//,/,,},$initrd")
 		;;
