@@ -42,9 +42,10 @@ base_variants() {
 check_base_lane() {
 	local here=$1 rc=0 variants
 
+	# Called as "check_base_lane || rc=1", so set -e does not apply here.
 	variants=$(base_variants "$BASE")
-	VARIANTS=$variants "$here/build.sh"
-	VARIANTS=$variants "$here/test-dkms.sh"
+	VARIANTS=$variants "$here/build.sh" || return 1
+	VARIANTS=$variants "$here/test-dkms.sh" || return 1
 	VARIANTS=$variants "$here/run-matrix.sh" || rc=$?
 	return "$rc"
 }
