@@ -11,6 +11,7 @@
 #   TESTS=a,b         run only these tests in the guest
 #   BOOT_TIMEOUT=s    seconds before the guest is declared hung
 #   KERNEL_ARGS=...   more kernel parameters
+#   FORCE_BOOT=1      boot a cell that scripts/known-unbootable lists
 # Output: $BUILD_DIR/results/$BASE/<variant>/<env>/{console.log,outcome}
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -52,6 +53,35 @@ expected_tests() {
 	echo kernel_log
 	env_extra_tests "$env"
 	echo env_check
+}
+
+# The reason scripts/known-unbootable gives for not booting this cell, if
+# it lists it.
+unbootable_reason() {
+	local base variant env reason
+
+	while read -r base variant env reason; do
+		case "$base" in "" | \#*) continue ;; esac
+		# shellcheck disable=SC2254  # the fields are glob patterns
+		case "$BASE" in $base) ;; *) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$1" in $variant) ;; *) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$2" in $env) ;; *) continue ;; esac
+		printf '%s\n' "$reason"
+		return
+	done <"$REPO_DIR/scripts/known-unbootable"
+}
+
+# Record a cell that is not booted; report.py shows its tests as SKIP.
+skip_boot() {
+	local reason=$1
+
+	note "boot $BASE/$variant in $env: not booted ($reason; FORCE_BOOT=1 boots it)"
+	echo skipped >"$out/outcome"
+	printf '%s\n' "$reason" >"$out/skipped"
+	: >"$out/console.log"
+	python3 "$REPO_DIR/scripts/report.py" guest "$out"
 }
 
 # Results the host judges, in the guest's line format.
@@ -115,7 +145,7 @@ boot_once() {
 }
 
 main() {
-	local env=${1:-} variant=${2:-patched} kernel initrd out log outcome
+	local env=${1:-} variant=${2:-patched} kernel initrd out log outcome reason
 	local -a cmd
 	local start=$SECONDS
 
@@ -138,6 +168,11 @@ main() {
 	expected_tests "$env" "$variant" >"$out/expected"
 	printf '%q ' "${cmd[@]}" >"$out/command"
 	echo >>"$out/command"
+	reason=$(unbootable_reason "$variant" "$env")
+	if [ -n "$reason" ] && [ "${FORCE_BOOT:-0}" != 1 ]; then
+		skip_boot "$reason"
+		return
+	fi
 	note "boot $BASE/$variant in $env (console: $log)"
 	outcome=$(boot_once "$log" "${cmd[@]}")
 	# Emulation flake: a guest whose init never started reporting gets one

@@ -165,8 +165,13 @@ def guest(outdir):
     meta = dict(zip(("base", "variant", "env"), outdir.rstrip("/").split("/")[-3:]))
     results = []
     entries = known_failures()
+    skipped = os.path.join(outdir, "skipped")
     for test in expected + sorted(set(ends) - set(expected)):
-        status, reason = classify(test, tap, ends, outcome)
+        if outcome == "skipped":
+            with open(skipped) as f:
+                status, reason = "SKIP", "not booted: " + f.read().strip()
+        else:
+            status, reason = classify(test, tap, ends, outcome)
         rc, secs = ends.get(test, (None, None))
         results.append(excuse(dict(meta, test=test, status=status, rc=rc,
                                    secs=secs, detail=reason, tap=tap.get(test, [])),
@@ -182,7 +187,7 @@ def guest(outdir):
     if os.path.exists(retried):
         with open(retried) as f:
             print("    booted twice: %s" % f.read().strip())
-    if outcome != "finished":
+    if outcome not in ("finished", "skipped"):
         print("    guest %s; the console's last lines:" % outcome)
         for line in why_lines(lines):
             print("    | " + line)
