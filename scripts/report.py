@@ -186,7 +186,8 @@ def guest(outdir):
     retried = os.path.join(outdir, "retried")
     if os.path.exists(retried):
         with open(retried) as f:
-            print("    booted twice: %s" % f.read().strip())
+            for line in f.read().splitlines():
+                print("    booted again after %s" % line)
     if outcome not in ("finished", "skipped"):
         print("    guest %s; the console's last lines:" % outcome)
         for line in why_lines(lines):
