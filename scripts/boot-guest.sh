@@ -101,7 +101,7 @@ emulator_flake() {
 		echo "ended ($1) before the guest's init reported"
 		return 0
 	fi
-	line=$(grep -aE -m1 "$EMULATOR_DEFECT_RE" "$2") || return 1
+	line=$(grep -aE -m1 "$EMULATOR_DEFECT_RE" "$2" | tr -d '\r') || return 1
 	echo "emulator defect: ${line:0:120}"
 }
 
