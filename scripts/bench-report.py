@@ -201,6 +201,18 @@ def spread(values):
     return "%s to %s" % (fmt_ratio(min(values)), fmt_ratio(max(values)))
 
 
+def noise(runs, env):
+    """The largest run-to-run move of a median in an environment."""
+    worst = 0.0
+    for v in VARIANTS:
+        for name, _ in BENCHES:
+            for other in runs[1:]:
+                a, b = median(runs[0].get((v, env)), name), median(other.get((v, env)), name)
+                if a and b:
+                    worst = max(worst, abs(b / a - 1))
+    return worst
+
+
 def target_lines(runs):
     """The project's targets, checked on run 1 (agreement on all runs)."""
     run, out, checks = runs[0], [], []
@@ -222,6 +234,10 @@ def target_lines(runs):
         check(not bad and len(ratios) == len(BENCHES),
               "%s: patched/unpatched within 0.99..1.01 on every benchmark: %s%s"
               % (env, spread(ratios.values()), "; outside: " + ", ".join(bad) if bad else ""))
+        drift = noise(runs, env)
+        if drift > 0.01:
+            out.append("        (%s medians move by up to %.1f%% from run to run, more than "
+                       "the 1%% band)" % (env, drift * 100))
     cell = run.get(("patched", "xen-pv"))
     for name, limit in (("pipe_iopl", 1.01), ("pipe_ioperm", 1.02), ("pipe_ioperm_plain", 1.04)):
         r = ratio(median(cell, name), median(cell, "pipe_plain"))
