@@ -26,8 +26,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 # shellcheck source=scripts/lib/envs.sh
 . "$(dirname "$0")/lib/envs.sh"
+# shellcheck source=scripts/lib/initramfs.sh
+. "$(dirname "$0")/lib/initramfs.sh"
 
-BUSYBOX=${BUSYBOX:-/bin/busybox}
 BENCH_ENVS=(native xen-pv xen-pv-legacy xen-pvh)
 # Tests the bench guest runs: the module shows which I/O privilege path
 # the kernel took, kernel_log that nothing went wrong while timing.
@@ -52,28 +53,18 @@ build_all() {
 		make -C "$REPO_DIR/bench" OUTPUT="$BENCH_DIR/bin"
 }
 
-# bench_initramfs VARIANT OUT: busybox, the harness's guest init, the
-# module of that kernel and the benchmark as the only test.
+# bench_initramfs VARIANT OUT: a guest's base (scripts/lib/initramfs.sh)
+# with the benchmark as the only test.
 bench_initramfs() {
-	local variant=$1 out=$2 kdir=$LANE_DIR/$1 root applet
+	local variant=$1 out=$2 kdir=$LANE_DIR/$1 root
 
 	[ -f "$kdir/bzImage" ] || die "no kernel in $kdir (scripts/build-kernel.sh $variant)"
-	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found; scripts/install-deps.sh installs busybox-static"
 	root=$BENCH_DIR/initramfs-root-$variant
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules,selftests}
-	cp "$BUSYBOX" "$root/bin/busybox"
-	for applet in $("$BUSYBOX" --list); do
-		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
-	done
-	install -m 0755 "$REPO_DIR/scripts/guest/init" "$root/init"
-	if [ -f "$kdir/x86_guest_state.ko" ]; then
-		cp "$kdir/x86_guest_state.ko" "$root/lib/modules/"
-	fi
-	install -m 0755 "$REPO_DIR/module/x86-guest-state" "$root/bin/x86-guest-state"
+	initramfs_base "$root" "$kdir"
+	mkdir -p "$root/selftests"
 	install -m 0755 "$BENCH_DIR/bin/io_switch_bench" "$root/selftests/io_switch_bench"
-	(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$out.tmp"
-	mv "$out.tmp" "$out"
+	initramfs_pack "$root" "$out"
 	rm -rf "$root"
 }
 
