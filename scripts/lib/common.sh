@@ -89,6 +89,16 @@ timing_record() {
 	printf '%s\t%s\n' "$2" "$1" >>"$BUILD_DIR/timings.tsv"
 }
 
+# in_list WORD ITEM...: whether WORD is one of the ITEMs
+in_list() {
+	local word=$1 item
+	shift
+	for item in "$@"; do
+		[ "$item" = "$word" ] && return 0
+	done
+	return 1
+}
+
 # The patches of a series, in order, without the cover letter.
 series_patches() {
 	find "$SERIES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \

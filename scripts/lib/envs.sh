@@ -12,11 +12,7 @@ XEN_ELF=${XEN_ELF:-$BUILD_DIR/xen/xen.elf}
 XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
 
 env_known() {
-	local e
-	for e in "${ALL_ENVS[@]}"; do
-		[ "$e" = "$1" ] && return 0
-	done
-	return 1
+	in_list "$1" "${ALL_ENVS[@]}"
 }
 
 # Guest checks that run in some environments only, one per line:

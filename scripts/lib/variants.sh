@@ -11,11 +11,7 @@
 ALL_VARIANTS=(unpatched patched patched-noxen)
 
 variant_known() {
-	local v
-	for v in "${ALL_VARIANTS[@]}"; do
-		[ "$v" = "$1" ] && return 0
-	done
-	return 1
+	in_list "$1" "${ALL_VARIANTS[@]}"
 }
 
 # Die with a usage line unless $1 is a known variant.
