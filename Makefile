@@ -23,7 +23,7 @@ apply:		## apply the series to a copy of the pristine tree
 	scripts/apply-series.sh
 
 bisect:		## apply the series patch by patch, building after each
-	scripts/apply-series.sh --build-each
+	scripts/build-each-patch.sh
 
 build:		## build kernels, module, selftests and initramfs
 	scripts/build.sh

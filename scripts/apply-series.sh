@@ -3,10 +3,9 @@
 # (a git worktree under the build directory).  A series that does not apply
 # is reported with the failing patch and hunk, and nothing stays applied.
 #
-# Usage: BASE=6.12|6.1 [KSRC=...] [UPTO=N] scripts/apply-series.sh [--build-each]
-#   UPTO=N        applies only the first N patches
-#   --build-each  builds the kernel and the module after each patch, and
-#                 stops naming the first patch that does not build
+# Usage: BASE=6.12|6.1 [KSRC=...] [UPTO=N] scripts/apply-series.sh
+#   UPTO=N  applies only the first N patches (scripts/build-each-patch.sh
+#           builds after each)
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -45,15 +44,6 @@ apply_one() {
 		reset_to_base
 		note "nothing was left applied: $TREE is back at the pristine base" >&2
 		exit 1
-	fi
-}
-
-# Build the tree as it stands after patch number $1.
-build_step() {
-	local count=$1 patch=$2
-
-	if ! NO_APPLY=1 BISECT_STEP=1 "$(dirname "$0")/build-kernel.sh" patched; then
-		die "the $BASE series does not build after patch $count: $(basename "$patch")"
 	fi
 }
 
@@ -105,13 +95,9 @@ rewind_to() {
 }
 
 main() {
-	local patches log count=0 upto build_each=0 keep patch
+	local patches log count=0 upto keep patch
 
-	case "${1:-}" in
-	--build-each) build_each=1 ;;
-	"") ;;
-	*) die "unknown option '$1' (usage: apply-series.sh [--build-each])" ;;
-	esac
+	[ $# -eq 0 ] || die "unknown argument '$1' (usage: BASE=6.12|6.1 [UPTO=N] apply-series.sh)"
 	check_base
 	"$(dirname "$0")/prepare-tree.sh"
 	mapfile -t patches < <(series_patches)
@@ -121,10 +107,7 @@ main() {
 	fi
 	patches=("${patches[@]:0:$upto}")
 	ensure_worktree
-	keep=0
-	if [ "$build_each" = 0 ]; then
-		keep=$(for patch in "${patches[@]}"; do patch_hash "$patch"; done | common_prefix)
-	fi
+	keep=$(for patch in "${patches[@]}"; do patch_hash "$patch"; done | common_prefix)
 	if [ "$keep" = "$upto" ] && [ "$(git_tree rev-list --count base..HEAD)" = "$upto" ]; then
 		msg "patched $BASE tree: $TREE (cached, $upto patches)"
 		return
@@ -140,9 +123,6 @@ main() {
 		patch_hash "$patch" >>"$APPLIED"
 		count=$((count + 1))
 		note "[$count/$upto] $(basename "$patch")"
-		if [ "$build_each" = 1 ]; then
-			build_step "$count" "$patch"
-		fi
 	done
 	msg "patched $BASE tree ready: $TREE"
 }
