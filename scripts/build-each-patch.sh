@@ -16,6 +16,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 # shellcheck source=scripts/lib/variants.sh
 . "$(dirname "$0")/lib/variants.sh"
+# shellcheck source=scripts/lib/relocate-build.sh
+. "$(dirname "$0")/lib/relocate-build.sh"
 
 HERE=$(dirname "$0")
 TREE=$(variant_tree patched)
@@ -55,21 +57,6 @@ recorded_prefix() {
 		n=$((n + 1))
 	done
 	echo "$n"
-}
-
-# Replace, in the text files and symlinks of directory $1, the path $2 by
-# $3 wherever it stands as a whole path component.
-rewrite_paths() {
-	local dir=$1 link target
-
-	# shellcheck disable=SC2016  # perl, not the shell, expands these
-	grep -rlIF -e "$2" "$dir" |
-		OLD=$2 NEW=$3 xargs -r -d '\n' perl -pi -e \
-			's{\Q$ENV{OLD}\E(?=[/" ]|$)}{$ENV{NEW}}g'
-	find "$dir" -type l -lname "$2*" | while read -r link; do
-		target=$(readlink "$link")
-		ln -sfn "$3${target#"$2"}" "$link"
-	done
 }
 
 # Make the patched output directory a copy of the unpatched one that kbuild

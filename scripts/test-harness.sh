@@ -44,6 +44,34 @@ print(next((x["status"] for x in r if x["test"] == sys.argv[2]), "ABSENT"))' "$1
 	fi
 }
 
+# The copy of the unpatched build that scripts/build-each-patch.sh starts
+# from: whole paths are rewritten, in text and symlinks, and nothing else.
+# shellcheck disable=SC2016  # make syntax in the made-up .cmd file
+test_relocate() {
+	local d=$SCRATCH/relocate
+
+	# shellcheck source=scripts/lib/relocate-build.sh
+	. "$REPO_DIR/scripts/lib/relocate-build.sh"
+	mkdir -p "$d/obj"
+	printf '%s\n' 'cmd := gcc -I/x/src/include -o a.o /x/src/a.c' \
+		'ifneq "$(srctree)" "/x/src"' 'srctree := /x/src' '/x/srcfoo/b.c' >"$d/obj/.a.o.cmd"
+	ln -s /x/src "$d/obj/source"
+	ln -s /x/srcfoo/c "$d/obj/other"
+	rewrite_paths "$d/obj" /x/src /x/tree
+	if [ "$(cat "$d/obj/.a.o.cmd")" = "$(printf '%s\n' 'cmd := gcc -I/x/tree/include -o a.o /x/tree/a.c' \
+		'ifneq "$(srctree)" "/x/tree"' 'srctree := /x/tree' '/x/srcfoo/b.c')" ]; then
+		ok "relocate: whole paths in a .cmd file are rewritten, longer names kept"
+	else
+		not_ok "relocate: whole paths in a .cmd file are rewritten, longer names kept"
+		sed 's/^/# /' "$d/obj/.a.o.cmd"
+	fi
+	if [ "$(readlink "$d/obj/source")" = /x/tree ] && [ "$(readlink "$d/obj/other")" = /x/srcfoo/c ]; then
+		ok "relocate: a symlink to the tree is moved, one to a longer name is not"
+	else
+		not_ok "relocate: a symlink to the tree is moved, one to a longer name is not"
+	fi
+}
+
 test_report() {
 	local d=$SCRATCH/results/6.12/patched
 	local pass='@@T a: TAP version 13\n@@T a: 1..1\n@@T a: ok 1 x\n@@TEST a rc=0 secs=1\n'
@@ -195,6 +223,7 @@ test_incremental_apply() {
 
 main() {
 	echo "TAP version 13"
+	test_relocate
 	test_report
 	test_bad_input
 	test_incremental_apply
