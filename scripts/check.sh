@@ -6,10 +6,10 @@
 # TIMEOUT or MISSING cell.
 #
 # The build after each patch (scripts/build-each-patch.sh, "make bisect")
-# is not part of it yet: three patches of each series change headers that
-# nearly every object includes, so even incrementally it costs about two
-# more full builds per base, and it has not been timed on a fresh machine
-# against CI's 90 minutes.
+# is not part of it: three patches of each series change headers that
+# nearly every object includes, so even incrementally the 6.12 walk took
+# 28 minutes on 2 cores against 6.5 for the patched build; both bases
+# would take the command past CI's 90 minutes on a fresh machine.
 #
 # Usage: scripts/check.sh   (BASES="6.12" for one base, VARIANTS= and
 #                            ENVS= as for scripts/run.sh)
