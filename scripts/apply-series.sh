@@ -51,10 +51,6 @@ apply_one() {
 # each applied patch, one a line.
 APPLIED=$LANE_DIR/tree-patched.applied
 
-patch_hash() {
-	sha256sum <"$1" | cut -c1-16
-}
-
 # How many of the wanted patches (hashes on stdin) the worktree already
 # holds, in order; 0 when it holds anything else or has local changes.
 common_prefix() {

@@ -29,10 +29,6 @@ UNPATCHED_OBJ=$LANE_DIR/obj-unpatched
 # built, one a line, in series order.
 WALK_RECORD=$LANE_DIR/build-each.record
 
-patch_hash() {
-	sha256sum <"$1" | cut -c1-16
-}
-
 # The base commit and the config fragments: a change to either means the
 # walk starts again from the unpatched build.
 walk_key() {

@@ -2,10 +2,7 @@
 # Build everything one base needs for the guests: the selftests, and for
 # each kernel variant the kernel, the module and the initramfs.
 #
-# Usage: BASE=6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
-#        [BUILD_EACH=1] scripts/build.sh
-#   BUILD_EACH=1 reaches the patched kernel by building after each patch
-#   (scripts/build-each-patch.sh)
+# Usage: BASE=6.12|6.1 [VARIANTS="unpatched patched patched-noxen"] scripts/build.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -19,9 +16,6 @@ main() {
 	check_base
 	"$here/build-selftests.sh"
 	for variant in ${VARIANTS:-${ALL_VARIANTS[*]}}; do
-		if [ "$variant" = patched ] && [ "${BUILD_EACH:-0}" = 1 ]; then
-			"$here/build-each-patch.sh"
-		fi
 		"$here/build-kernel.sh" "$variant"
 		"$here/make-initramfs.sh" "$variant"
 	done

@@ -105,6 +105,12 @@ series_patches() {
 		! -name '0000-*' | sort
 }
 
+# The short hash by which the worktree and the per-patch build record a
+# patch.
+patch_hash() {
+	sha256sum <"$1" | cut -c1-16
+}
+
 # A hash of everything that decides what a built kernel contains.
 series_hash() {
 	local patches
