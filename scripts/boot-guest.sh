@@ -6,7 +6,8 @@
 # gone before the guest said it was done) or timeout.
 #
 # Usage: BASE=6.12|6.1 scripts/boot-guest.sh ENV [unpatched|patched|patched-noxen]
-#   ENV: native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh
+#   ENV: native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh, or a domU
+#        created by xl in a Xen PV dom0: xen-domu-pv xen-domu-pvh xen-domu-hvm
 #   KERNEL=, INITRD=  boot these instead of the harness's build
 #   TESTS=a,b         run only these tests in the guest
 #   BOOT_TIMEOUT=s    seconds before the guest is declared hung
@@ -22,7 +23,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib/envs.sh"
 
 END_MARK='@@HARNESS END'
-PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal exception|Domain 0 crashed'
+# The dom0 of the domU environments reports a domU it saw crash, or one
+# that xl could not create (scripts/guest/dom0-init).
+PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal exception|Domain 0 crashed|^dom0: (domU [^ ]+ crashed|xl create failed)'
 
 kernel_cmdline() {
 	local env=$1 variant=$2
@@ -85,13 +88,14 @@ skip_boot() {
 }
 
 # Defects of the emulation, not of the kernel under test, seen under TCG:
-# a guest that dies before its init reports, and in the PVH dom0 QEMU's
-# SVM emulation faulting XRSTOR (Linux: "Bad FPU state detected", then
-# SIGILL in user space, where no test executes an invalid opcode) or
-# triple-faulting the vCPU.  A boot that shows one is repeated, up to
+# a guest that dies before its init reports, and in the PVH dom0 and the
+# PVH and HVM domUs QEMU's SVM emulation faulting XRSTOR (Linux: "Bad FPU
+# state detected", then SIGILL in user space, where no test executes an
+# invalid opcode) or triple-faulting the vCPU (Xen: "d1v0 Triple fault",
+# with RIP at a Xen address).  A boot that shows one is repeated, up to
 # MAX_BOOTS boots; what the last boot shows is the result.
 MAX_BOOTS=3
-EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d0v[0-9]+ Triple fault'
+EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault'
 
 # emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
 emulator_flake() {
@@ -168,15 +172,16 @@ boot_once() {
 main() {
 	local env=${1:-} variant=${2:-patched} kernel initrd out log outcome reason
 	local boots why
-	local -a cmd
+	local -a cmd files
 	local start=$SECONDS
 
 	check_base
 	env_known "$env" || die "unknown environment '$env' (known: ${ALL_ENVS[*]})"
 	check_variant "$variant"
 	variant_boots_in "$variant" "$env" || die "the $variant kernel does not boot in $env (see scripts/lib/variants.sh)"
-	kernel=${KERNEL:-$LANE_DIR/$variant/bzImage}
-	initrd=${INITRD:-$LANE_DIR/$variant/initramfs.cpio.gz}
+	mapfile -t files < <(env_boot_files "$env" "$variant")
+	kernel=${KERNEL:-${files[0]}}
+	initrd=${INITRD:-${files[1]}}
 	[ -r "$kernel" ] || die "no kernel at $kernel (build it: make build)"
 	[ -r "$initrd" ] || die "no initramfs at $initrd (build it: make build)"
 	command -v qemu-system-x86_64 >/dev/null ||

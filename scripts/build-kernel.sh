@@ -5,6 +5,7 @@
 # "patched-noxen" the same without Xen (scripts/lib/variants.sh).
 #
 # Usage: BASE=6.12|6.1 scripts/build-kernel.sh unpatched|patched|patched-noxen
+#        BASE=6.12 scripts/build-kernel.sh dom0   (the xl host's kernel)
 #   NO_APPLY=1 builds the patched tree as it stands (for build-each-patch.sh)
 #   BISECT_STEP=1 tolerates series options the tree does not define yet,
 #     and builds the kernel only
@@ -121,8 +122,10 @@ main() {
 	local variant=${1:-} tree obj out stamp key
 
 	check_base
-	[ -n "$variant" ] || die "usage: build-kernel.sh $(variants_usage)"
-	check_variant "$variant"
+	[ -n "$variant" ] || die "usage: build-kernel.sh $(variants_usage)|dom0"
+	check_buildable "$variant"
+	[ "$variant" != dom0 ] || [ "$BASE" = "$DOM0_BASE" ] ||
+		die "the dom0 kernel is built from Linux $DOM0_BASE (BASE=$DOM0_BASE)"
 	if ! variant_has_series "$variant"; then
 		"$(dirname "$0")/prepare-tree.sh"
 	elif [ "${NO_APPLY:-0}" != 1 ]; then
@@ -155,7 +158,7 @@ main() {
 	fi
 	# The module is for the base and the whole series; part way through,
 	# it may see the uapi of the boot record before the kernel's parser.
-	if [ "${BISECT_STEP:-0}" != 1 ]; then
+	if [ "${BISECT_STEP:-0}" != 1 ] && [ "$variant" != dom0 ]; then
 		KDIR=$obj OUT=$out "$(dirname "$0")/build-module.sh"
 	fi
 }

@@ -14,8 +14,11 @@ PACKAGES=(
 )
 
 # Installed without their recommendations: dkms would pull in the headers
-# of Debian's own kernel, which the harness does not use.
-PACKAGES_NO_RECOMMENDS=(dkms)
+# of Debian's own kernel, which the harness does not use; Xen's toolstack
+# and its HVM device model, which the dom0 of the xen-domu-* environments
+# runs (scripts/make-dom0-initramfs.sh), would pull in grub, bridge-utils,
+# OVMF and qemu-utils.
+PACKAGES_NO_RECOMMENDS=(dkms xen-utils-4.17 qemu-system-xen)
 
 missing_packages() {
 	local pkg

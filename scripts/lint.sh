@@ -53,7 +53,7 @@ checkpatch_sources() {
 shell_scripts() {
 	local f
 	for f in "$REPO_DIR"/scripts/*.sh "$REPO_DIR"/scripts/*/*.sh \
-		"$REPO_DIR"/scripts/guest/init "$REPO_DIR"/.ci/run "$REPO_DIR"/module/x86-guest-state; do
+		"$REPO_DIR"/scripts/guest/init "$REPO_DIR"/scripts/guest/dom0-init "$REPO_DIR"/.ci/run "$REPO_DIR"/module/x86-guest-state; do
 		[ -f "$f" ] && printf '%s\n' "$f"
 	done
 }

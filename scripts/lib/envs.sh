@@ -3,7 +3,8 @@
 # each.  Sourced by scripts/boot-guest.sh; the command lines are those of
 # DESIGN.md section 5, known to work under TCG emulation.
 
-ALL_ENVS=(native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh)
+ALL_ENVS=(native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh
+	xen-domu-pv xen-domu-pvh xen-domu-hvm)
 
 # Kernel parameter that forces the legacy (pre-assist) Xen PV IOPL path.
 LEGACY_IOPL_PARAM=xen_legacy_iopl
@@ -13,6 +14,28 @@ XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
 
 env_known() {
 	in_list "$1" "${ALL_ENVS[@]}"
+}
+
+# Whether the kernel under test runs as a domU that a dom0 creates with xl
+# (scripts/guest/dom0-init), rather than as the dom0 or on bare QEMU.
+env_is_domu() {
+	case "$1" in
+	xen-domu-*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# env_boot_files ENV VARIANT: the kernel and the initramfs QEMU loads, one
+# per line.  In the domU environments that is the dom0, whose initramfs
+# carries the kernel under test (scripts/make-dom0-initramfs.sh).
+env_boot_files() {
+	local kdir=$LANE_DIR/$2
+
+	if env_is_domu "$1"; then
+		printf '%s\n' "$BUILD_DIR/$DOM0_BASE/dom0/bzImage" "$kdir/dom0-initramfs.cpio.gz"
+	else
+		printf '%s\n' "$kdir/bzImage" "$kdir/initramfs.cpio.gz"
+	fi
 }
 
 # Guest checks that run in some environments only, one per line:
@@ -30,6 +53,7 @@ env_extra_tests() {
 env_timeout() {
 	case "$1" in
 	native) echo 240 ;;
+	xen-domu-*) echo 900 ;;
 	*) echo 600 ;;
 	esac
 }
@@ -52,6 +76,7 @@ xen_args() {
 	xen-pv | xen-pv-legacy) echo "$common xpti=dom0=true" ;;
 	xen-pv-nopti) echo "$common xpti=dom0=false" ;;
 	xen-pvh) echo "$common dom0=pvh iommu=1 cpuidle=no" ;;
+	xen-domu-*) echo "$common cpuidle=no" ;;
 	esac
 }
 
@@ -91,6 +116,18 @@ env_qemu_cmd() {
 			-m 1024 -kernel "$XEN_ELF" -append "$(xen_args "$env")"
 			-initrd "$kernel ${cmdline//,/,,},$initrd")
 		;;
+	xen-domu-*)
+		# A PV dom0 on the CPU model whose SVM (with nested paging)
+		# QEMU emulates, which PVH and HVM domUs need; room for a
+		# 512 MB dom0 and a 384 MB domU.  Without SMAP: with it, Xen
+		# faults writing an exception frame to the PV dom0's stack
+		# (create_bounce_frame, #PF on a present page) and the dom0
+		# dies before its first line.
+		# shellcheck disable=SC2054
+		cmd+=(-cpu EPYC,-rdtscp,-monitor,-smap
+			-m 1536 -kernel "$XEN_ELF" -append "$(xen_args "$env")"
+			-initrd "$kernel ${cmdline//,/,,},$initrd")
+		;;
 	esac
 	printf '%s\n' "${cmd[@]}"
 }
@@ -113,6 +150,7 @@ env_check() {
 	xen-pv | xen-pv-legacy) env_expect "$log" 2 "Xen has XPTI on for dom0" 'XPTI \(64-bit PV only\): Dom0 enabled' || rc=1 ;;
 	xen-pv-nopti) env_expect "$log" 2 "Xen has XPTI off for dom0" 'XPTI \(64-bit PV only\): Dom0 disabled' || rc=1 ;;
 	xen-pvh) env_expect "$log" 2 "Xen built a PVH dom0" 'PVH is an experimental mode|Dom0 kernel: .*PVH|dom0=pvh' || rc=1 ;;
+	xen-domu-*) env_expect "$log" 2 "the dom0 created the domU with xl" "^dom0: xl create -c /domu/${env#xen-domu-}\.cfg" || rc=1 ;;
 	esac
 	return "$rc"
 }

@@ -350,6 +350,11 @@ static const struct expect pvh[] = {
 	{ "xen_version", NULL }, {}
 };
 
+static const struct expect hvm[] = {
+	{ "hypervisor", "xen-hvm" }, { "xen_guest_type", "hvm" },
+	{ "xen_version", NULL }, {}
+};
+
 /* A kernel built without Xen support cannot say anything about Xen. */
 static const struct expect native_noxen[] = {
 	{ "hypervisor", "none" }, { "xen_guest_type", UNSUPPORTED },
@@ -391,6 +396,18 @@ static const struct expect pv_legacy_patched[] = {
 	{ "boot_hypervisor_data", NULL }, {}
 };
 
+/*
+ * hvmloader and SeaBIOS start an HVM guest's kernel through the 16-bit
+ * boot protocol, with no Xen entry point: nothing declares a hypervisor.
+ */
+static const struct expect hvm_patched[] = {
+	{ "iopl_mode", "native" }, { "xen_pv_iopl_bug", "0" },
+	{ "boot_hypervisor_type", "none" },
+	{ "boot_hypervisor_producer", "none" },
+	{ "boot_hypervisor_flags", "none" },
+	{ "boot_hypervisor_data", "none" }, {}
+};
+
 static const struct expect pvh_patched[] = {
 	{ "iopl_mode", "native" }, { "xen_pv_iopl_bug", "0" },
 	{ "boot_hypervisor_type", "xen" },
@@ -400,9 +417,10 @@ static const struct expect pvh_patched[] = {
 };
 
 /*
- * The variants are those of the harness (scripts/lib/variants.sh);
- * patched-noxen, the patched kernel without CONFIG_XEN, boots in native
- * only.
+ * The environments and variants are those of the harness
+ * (scripts/lib/envs.sh, scripts/lib/variants.sh); a xen-domu-* guest is
+ * the domU of that type, created by xl in a PV dom0.  patched-noxen, the
+ * patched kernel without CONFIG_XEN, boots in native only.
  */
 static const struct {
 	const char *env;
@@ -414,6 +432,9 @@ static const struct {
 	{ "xen-pv-nopti", pv, pv_patched },
 	{ "xen-pv-legacy", pv, pv_legacy_patched },
 	{ "xen-pvh", pvh, pvh_patched },
+	{ "xen-domu-pv", pv, pv_patched },
+	{ "xen-domu-pvh", pvh, pvh_patched },
+	{ "xen-domu-hvm", hvm, hvm_patched },
 };
 
 static size_t nr_expect(const struct expect *e)
