@@ -94,6 +94,7 @@ struct io_result {
 	long trapno;
 	long err;
 	unsigned long flags;	/* EFLAGS right after a CLI/STI that ran */
+	unsigned char byte;	/* what an INB that ran read */
 };
 
 /* Per thread: a probe in one thread must not jump into another's frame. */
@@ -135,9 +136,9 @@ static inline void io_fault_init(void)
 }
 
 static inline void io_exec_op(enum io_op op, unsigned short port,
-			      unsigned long *flags)
+			      unsigned char *byte, unsigned long *flags)
 {
-	unsigned char buf = 0;
+	unsigned char buf = *byte;
 	unsigned char *p = &buf;
 	unsigned long cnt = 1;
 
@@ -165,13 +166,16 @@ static inline void io_exec_op(enum io_op op, unsigned short port,
 	default:
 		break;
 	}
+	*byte = buf;
 }
 
 /*
- * Run @op once and say whether it faulted.  sigsetjmp() saves the signal
- * mask so that the SIGSEGV taken inside is unblocked again on the way out.
+ * Run @op once, writing @byte if it is an OUT, and say whether it
+ * faulted.  sigsetjmp() saves the signal mask so that the SIGSEGV taken
+ * inside is unblocked again on the way out.
  */
-static inline struct io_result io_probe(enum io_op op, unsigned short port)
+static inline struct io_result io_probe_byte(enum io_op op, unsigned short port,
+					     unsigned char byte)
 {
 	memset(&io_last, 0, sizeof(io_last));
 	if (sigsetjmp(io_jmp, 1) == 0) {
@@ -180,12 +184,18 @@ static inline struct io_result io_probe(enum io_op op, unsigned short port)
 		io_armed = 1;
 		/* The handler must see io_armed set before the instruction. */
 		io_compiler_barrier();
-		io_exec_op(op, port, &flags);
+		io_exec_op(op, port, &byte, &flags);
 		io_compiler_barrier();
 		io_armed = 0;
 		io_last.flags = flags;
+		io_last.byte = byte;
 	}
 	return io_last;
+}
+
+static inline struct io_result io_probe(enum io_op op, unsigned short port)
+{
+	return io_probe_byte(op, port, 0);
 }
 
 static inline bool io_faults(enum io_op op, unsigned short port)
