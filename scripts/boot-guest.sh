@@ -118,6 +118,20 @@ host_checks() {
 	echo "@@TEST env_check rc=$rc secs=0"
 }
 
+# Let the console show how the crash ended: a few seconds for the panic
+# message, and in a domU environment until the dom0 has said what became
+# of the domU (at most 30 s).
+settle_after_crash() {
+	local i
+
+	sleep 3
+	env_is_domu "$env" || return 0
+	for ((i = 0; i < 27; i++)); do
+		grep -aqE '^dom0: (domU [^ ]+ (crashed|is gone)|xl create failed)' "$1" && return
+		sleep 1
+	done
+}
+
 # watch_guest PID LOG TIMEOUT: print the outcome once the guest is done.
 watch_guest() {
 	local pid=$1 log=$2 limit=$3 start=$SECONDS next=30
@@ -129,7 +143,7 @@ watch_guest() {
 			return
 		fi
 		if grep -qE "$PANIC_RE" "$log"; then
-			sleep 3
+			settle_after_crash "$log"
 			echo crash
 			return
 		fi

@@ -53,7 +53,7 @@ env_extra_tests() {
 env_timeout() {
 	case "$1" in
 	native) echo 240 ;;
-	xen-domu-*) echo 900 ;;
+	xen-domu-*) echo 480 ;;
 	*) echo 600 ;;
 	esac
 }

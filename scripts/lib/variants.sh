@@ -58,10 +58,15 @@ variant_fragments() {
 	esac
 }
 
-# Whether a variant can boot in an environment.
+# Whether a variant can boot in an environment.  DOMU_VARIANTS= limits
+# the variants booted as xl domUs (default: unpatched and patched).
 variant_boots_in() {
-	case "$1" in
-	patched-noxen) [ "$2" = native ] ;;
+	case "$1:$2" in
+	patched-noxen:*) [ "$2" = native ] ;;
+	*:xen-domu-*)
+		# shellcheck disable=SC2086  # a list of words
+		in_list "$1" ${DOMU_VARIANTS:-unpatched patched}
+		;;
 	*) return 0 ;;
 	esac
 }
