@@ -36,7 +36,8 @@
 #define PORT_COM1_THR	0x3f8
 
 /* The host looks for this on the console; see env_check. */
-static const char dropped_line[] = "\r\nxen-domu: a write to an ungranted port reached the UART\r\n";
+static const char dropped_line[] =
+	"\r\nxen-domu: a write to an ungranted port reached the UART\r\n";
 
 static const unsigned short ungranted_reads[] = {
 	PORT_PIT_GATE, PORT_I8042_STAT, PORT_CMOS_DATA, PORT_COM1_LSR,
@@ -96,7 +97,7 @@ static const char *skip_reason(void)
 	const char *env = getenv("HARNESS_ENV");
 
 	if (!env || (strcmp(env, "xen-domu-pv") && strcmp(env, "xen-domu-pvh")))
-		return "not a PV or PVH domU of the harness (HARNESS_ENV xen-domu-pv or xen-domu-pvh)";
+		return "HARNESS_ENV is not xen-domu-pv or xen-domu-pvh";
 	return io_skip_reason();
 }
 
