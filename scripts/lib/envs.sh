@@ -118,13 +118,19 @@ env_qemu_cmd() {
 			-m 1024 -kernel "$XEN_ELF" -append "$(xen_args "$env")"
 			-initrd "$kernel ${cmdline//,/,,},$initrd")
 		;;
+	xen-domu-pv)
+		# A PV domU needs no hardware virtualization: the CPU model
+		# of xen-pv; room for a 512 MB dom0 and a 384 MB domU.
+		cmd+=(-cpu Haswell-noTSX -m 1536 -kernel "$XEN_ELF"
+			-append "$(xen_args "$env")"
+			-initrd "$kernel ${cmdline//,/,,},$initrd")
+		;;
 	xen-domu-*)
 		# A PV dom0 on the CPU model whose SVM (with nested paging)
-		# QEMU emulates, which PVH and HVM domUs need; room for a
-		# 512 MB dom0 and a 384 MB domU.  Without SMAP: with it, Xen
-		# faults writing an exception frame to the PV dom0's stack
-		# (create_bounce_frame, #PF on a present page) and the dom0
-		# dies before its first line.
+		# QEMU emulates, which PVH and HVM domUs need.  Without SMAP:
+		# with it, Xen faults writing an exception frame to the PV
+		# dom0's stack (create_bounce_frame, #PF on a present page)
+		# and the dom0 dies before its first line.
 		# shellcheck disable=SC2054
 		cmd+=(-cpu EPYC,-rdtscp,-monitor,-smap
 			-m 1536 -kernel "$XEN_ELF" -append "$(xen_args "$env")"
