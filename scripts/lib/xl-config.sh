@@ -21,6 +21,17 @@ xl_domu_console() {
 	esac
 }
 
+# xl_domu_args TYPE: kernel parameters a domU type needs.  An HVM guest's
+# console is a UART that QEMU emulates in the dom0, one exit per byte;
+# where that is slow (under TCG, where the environments run) the UART's
+# interrupt held a vCPU for 21 s, and RCU reported a stall.  The longest
+# stall timeout keeps real hangs reported.
+xl_domu_args() {
+	case "$1" in
+	hvm) echo " rcupdate.rcu_cpu_stall_timeout=300" ;;
+	esac
+}
+
 # xl_domu_config TYPE NAME KERNEL RAMDISK EXTRA: print the config.
 # A crash is preserved, so that whoever created the domU can tell a crash
 # ("xl list" state c) from a shutdown; every other end destroys it.
@@ -32,7 +43,7 @@ name = "$name"
 type = "$type"
 kernel = "$kernel"
 ramdisk = "$ramdisk"
-extra = "console=$(xl_domu_console "$type") $extra"
+extra = "console=$(xl_domu_console "$type")$(xl_domu_args "$type") $extra"
 memory = 384
 vcpus = 2
 ioports = [ $XL_IOPORTS ]
