@@ -94,12 +94,8 @@ toolstack_archive() {
 populate_domu() {
 	local root=$1 variant=$2 kdir=$LANE_DIR/$2 type
 
-	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found; scripts/install-deps.sh installs busybox-static"
-	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,domu}
-	cp "$BUSYBOX" "$root/bin/busybox"
-	for applet in $("$BUSYBOX" --list); do
-		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
-	done
+	initramfs_busybox "$root"
+	mkdir -p "$root"/{run,domu}
 	install -m 0755 "$REPO_DIR/scripts/guest/dom0-init" "$root/init"
 	mkdir -p "$root/etc/xen"
 	# dom0_mem= fixes the dom0's memory; xl need not balloon it down.
@@ -107,8 +103,7 @@ populate_domu() {
 	cp "$kdir/bzImage" "$kdir/initramfs.cpio.gz" "$root/domu/"
 	for type in "${XL_DOMU_TYPES[@]}"; do
 		xl_domu_config "$type" "domu-$type" /domu/bzImage /domu/initramfs.cpio.gz \
-			"panic=-1 quiet harness_env=xen-domu-$type harness_variant=$variant harness_base=$BASE" \
-			>"$root/domu/$type.cfg"
+			"$(xl_harness_args "$type" "$variant")" >"$root/domu/$type.cfg"
 	done
 }
 

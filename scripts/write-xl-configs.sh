@@ -19,8 +19,7 @@ write_config() {
 		printf '# Linux %s (%s) with the x86/Xen I/O-privilege series harness,\n' "$BASE" "$variant"
 		printf '# as a Xen %s domU: xl create -c %s\n' "$type" "$file"
 		xl_domu_config "$type" "iopl-$BASE-$variant-$type" "$kdir/bzImage" \
-			"$kdir/initramfs.cpio.gz" \
-			"panic=-1 quiet harness_env=xen-domu-$type harness_variant=$variant harness_base=$BASE"
+			"$kdir/initramfs.cpio.gz" "$(xl_harness_args "$type" "$variant")"
 	} >"$file"
 }
 

@@ -5,18 +5,27 @@
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
-# initramfs_base ROOT KDIR: what every guest needs: static busybox, the
-# harness's init (scripts/guest/init), the module built in KDIR and the
-# command that prints its state.
-initramfs_base() {
-	local root=$1 kdir=$2 applet
+# initramfs_busybox ROOT: static busybox with a link for each applet, and
+# the directories an init mounts on.
+initramfs_busybox() {
+	local root=$1 applet
 
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found; scripts/install-deps.sh installs busybox-static"
-	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules}
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	for applet in $("$BUSYBOX" --list); do
 		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 	done
+}
+
+# initramfs_base ROOT KDIR: what every guest needs: static busybox, the
+# harness's init (scripts/guest/init), the module built in KDIR and the
+# command that prints its state.
+initramfs_base() {
+	local root=$1 kdir=$2
+
+	initramfs_busybox "$root"
+	mkdir -p "$root/lib/modules"
 	install -m 0755 "$REPO_DIR/scripts/guest/init" "$root/init"
 	if compgen -G "$kdir/*.ko" >/dev/null; then
 		cp "$kdir"/*.ko "$root/lib/modules/"

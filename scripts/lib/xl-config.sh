@@ -32,6 +32,12 @@ xl_domu_args() {
 	esac
 }
 
+# xl_harness_args TYPE VARIANT: the guest init's settings for a domU of
+# TYPE running VARIANT of $BASE (scripts/guest/init).
+xl_harness_args() {
+	echo "panic=-1 quiet harness_env=xen-domu-$1 harness_variant=$2 harness_base=$BASE"
+}
+
 # xl_domu_config TYPE NAME KERNEL RAMDISK EXTRA: print the config.
 # A crash is preserved, so that whoever created the domU can tell a crash
 # ("xl list" state c) from a shutdown; every other end destroys it.
