@@ -17,6 +17,9 @@
  * switch looks like from user space.  The counts are reported per worker.
  *
  * IO_ISOLATION_SECS sets the run time in seconds (default 3, 1..600).
+ * Each worker also runs at least MIN_RUNS iterations, however long they
+ * take: in a guest whose vCPU the hypervisor keeps off a CPU for longer
+ * than the run time, a worker would otherwise check nothing.
  *
  * Ports (see io_fault.h for why they are safe): 0x80 and 0xed are read
  * and written; 0x81 and 0xffff are only read, and only where the read
@@ -31,6 +34,7 @@
 #include "io_fault.h"
 
 #define MAX_REPORTED	5
+#define MIN_RUNS	192	/* past three affinity changes, see move_cpu() */
 #define HIGH_FROM	0xfff8
 #define HIGH_NUM	8
 
@@ -181,7 +185,7 @@ static void run_role(unsigned int idx)
 
 	apply(cur);
 	s->started = 1;
-	while (now() < end) {
+	while (s->iters < MIN_RUNS || now() < end) {
 		int here;
 
 		check_once(s, r->name, cur);
@@ -278,9 +282,10 @@ static void report(const int *status)
 			  !s->losses && status[i] == 0;
 
 		migrations += s->migrations;
-		ksft_test_result(ok, "%s: %lu runs, %lu leaks, %lu losses, %lu moves, %lu flips\n",
+		ksft_test_result(ok,
+				 "%s: %lu runs, %lu leaks, %lu losses, %lu moves, %lu flips, exit status %d\n",
 				 roles[i].name, s->iters, s->leaks, s->losses,
-				 s->migrations, s->toggles);
+				 s->migrations, s->toggles, status[i]);
 	}
 	if (nr_cpus < 2)
 		ksft_test_result_skip("migrations: only one CPU available\n");
