@@ -92,10 +92,12 @@ skip_boot() {
 # PVH and HVM domUs QEMU's SVM emulation faulting XRSTOR (Linux: "Bad FPU
 # state detected", then SIGILL in user space, where no test executes an
 # invalid opcode) or triple-faulting the vCPU (Xen: "d1v0 Triple fault",
-# with RIP at a Xen address).  A boot that shows one is repeated, up to
-# MAX_BOOTS boots; what the last boot shows is the result.
+# with RIP at a Xen address), and a harness tool (busybox, never a test)
+# dying of SIGSEGV or SIGILL, which the guest's init reports.  A boot that
+# shows one is repeated, up to MAX_BOOTS boots; what the last boot shows
+# is the result.
 MAX_BOOTS=3
-EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault'
+EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault|^harness: a harness tool crashed'
 
 # emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
 emulator_flake() {
