@@ -21,6 +21,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/variants.sh"
 # shellcheck source=scripts/lib/envs.sh
 . "$(dirname "$0")/lib/envs.sh"
+# shellcheck source=scripts/lib/emulator-defects.sh
+. "$(dirname "$0")/lib/emulator-defects.sh"
 
 END_MARK='@@HARNESS END'
 # The dom0 of the domU environments reports a domU it saw crash, or one
@@ -85,30 +87,6 @@ skip_boot() {
 	printf '%s\n' "$reason" >"$out/skipped"
 	: >"$out/console.log"
 	python3 "$REPO_DIR/scripts/report.py" guest "$out"
-}
-
-# Defects of the emulation, not of the kernel under test, seen under TCG:
-# a guest that dies before its init reports, and in the PVH dom0 and the
-# PVH and HVM domUs QEMU's SVM emulation faulting XRSTOR (Linux: "Bad FPU
-# state detected", then SIGILL in user space, where no test executes an
-# invalid opcode) or triple-faulting the vCPU (Xen: "d1v0 Triple fault",
-# with RIP at a Xen address), and a harness tool (busybox, never a test)
-# dying of SIGSEGV or SIGILL, which the guest's init reports.  A boot that
-# shows one is repeated, up to MAX_BOOTS boots; what the last boot shows
-# is the result.
-MAX_BOOTS=3
-EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault|^harness: a harness tool crashed'
-
-# emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
-emulator_flake() {
-	local line
-
-	if [ "$1" != finished ] && ! grep -aqF '@@HARNESS BEGIN' "$2"; then
-		echo "ended ($1) before the guest's init reported"
-		return 0
-	fi
-	line=$(grep -aE -m1 "$EMULATOR_DEFECT_RE" "$2" | tr -d '\r') || return 1
-	echo "emulator defect: ${line:0:120}"
 }
 
 # Results the host judges, in the guest's line format.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the harness itself, fast and without a kernel build: the result
-# classification of scripts/report.py on made-up consoles, and the clear
-# error (and nothing changed) on each kind of bad input.
+# classification of scripts/report.py on made-up consoles, which consoles
+# show a defect of the emulator (a boot to repeat), and the clear error
+# (and nothing changed) on each kind of bad input.
 #
 # Usage: scripts/test-harness.sh
 set -euo pipefail
@@ -221,10 +222,49 @@ test_incremental_apply() {
 	fi
 }
 
+# expect_flake OUTCOME CONSOLE WANT NAME: WANT is yes when the boot is
+# one to repeat.
+expect_flake() {
+	local log=$SCRATCH/flake.log got=no
+
+	printf '%b' "$2" >"$log"
+	emulator_flake "$1" "$log" >/dev/null && got=yes
+	if [ "$got" = "$3" ]; then
+		ok "emulator defect, $4: $3"
+	else
+		not_ok "emulator defect, $4: want $3, got $got"
+	fi
+}
+
+test_emulator_defects() {
+	local begin='@@HARNESS BEGIN env=x\n' end='@@HARNESS END rc=0\n'
+
+	# shellcheck source=scripts/lib/emulator-defects.sh
+	. "$REPO_DIR/scripts/lib/emulator-defects.sh"
+	expect_flake finished "$begin@@TEST a rc=0 secs=1\n$end" no "a clean boot"
+	expect_flake finished "$begin@@T a: not ok 1 x\n@@TEST a rc=1 secs=1\n$end" no \
+		"a failing test"
+	expect_flake finished "$begin@@TEST a rc=139 secs=1\n$end" no \
+		"a test that died of SIGSEGV"
+	expect_flake crash "Linux version 6.12\nKernel panic - not syncing: x\n" yes \
+		"a crash before init"
+	expect_flake crash "$begin@@T a: ok 1\nKernel panic - not syncing: x\n" no \
+		"a crash during the tests"
+	expect_flake finished "$begin@@TEST a rc=132 secs=1\n$end" yes \
+		"a test that died of SIGILL"
+	expect_flake crash "$begin(XEN) d1v0 Triple fault - invoking HVM shutdown action 1\n" \
+		yes "Xen reports a triple fault"
+	expect_flake finished "$begin""harness: a harness tool crashed: exe[80]: segfault at 8 ip 0 sp 0 error 4 in busybox[33f4b,401000+184000]\n$end" \
+		yes "a busybox tool died"
+	expect_flake finished "$begin@@T a: # io[9]: segfault at 8 ip 0 sp 0 error 4 in io[1000+10]\n$end" \
+		no "a test's own segfault in the log"
+}
+
 main() {
 	echo "TAP version 13"
 	test_relocate
 	test_report
+	test_emulator_defects
 	test_bad_input
 	test_incremental_apply
 	echo "1..$((passed + failed))"
