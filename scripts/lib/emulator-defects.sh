@@ -11,7 +11,7 @@
 # shows one is repeated, up to MAX_BOOTS boots; what the last boot shows
 # is the result.
 # shellcheck disable=SC2034  # read by scripts/boot-guest.sh
-MAX_BOOTS=3
+MAX_BOOTS=5
 EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault|^harness: a harness tool crashed'
 
 # emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
