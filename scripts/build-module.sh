@@ -11,6 +11,9 @@ main() {
 	local kdir=${KDIR:-} out=${OUT:-$BUILD_DIR/module} work
 
 	[ -n "$kdir" ] || die "KDIR is not set (the kernel build directory to build against)"
+	# Kbuild runs in KDIR, where relative paths would mean something else
+	kdir=$(realpath -m "$kdir")
+	out=$(realpath -m "$out")
 	[ -f "$kdir/Module.symvers" ] || [ -f "$kdir/.config" ] ||
 		die "KDIR=$kdir is not a configured kernel build directory"
 	work=$out/module-build
