@@ -258,6 +258,12 @@ test_emulator_defects() {
 		yes "a busybox tool died"
 	expect_flake finished "$begin@@T a: # io[9]: segfault at 8 ip 0 sp 0 error 4 in io[1000+10]\n$end" \
 		no "a test's own segfault in the log"
+	expect_flake finished "$begin@@TEST a rc=0 secs=1\nSegmentation fault\n@@TEST kernel_log rc=0 secs=1\n$end" \
+		yes "the init's shell says a tool died"
+	expect_flake finished "$begin""harness: kunit: Segmentation fault\n$end" \
+		yes "a tool reading the KUnit report died"
+	expect_flake finished "$begin@@T a: Segmentation fault\n@@TEST a rc=139 secs=1\n$end" \
+		no "a test's own output says Segmentation fault"
 }
 
 main() {

@@ -7,12 +7,14 @@
 # state detected", then SIGILL in user space, where no test executes an
 # invalid opcode) or triple-faulting the vCPU (Xen: "d1v0 Triple fault",
 # with RIP at a Xen address), and a harness tool (busybox, never a test)
-# dying of SIGSEGV or SIGILL, which the guest's init reports.  A boot that
+# dying of SIGSEGV or SIGILL, which the guest's init reports, or its shell
+# does ("Segmentation fault" at the start of a line: a test's own crash
+# is its exit status, since tests run under timeout).  A boot that
 # shows one is repeated, up to MAX_BOOTS boots; what the last boot shows
 # is the result.
 # shellcheck disable=SC2034  # read by scripts/boot-guest.sh
 MAX_BOOTS=5
-EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault|^harness: a harness tool crashed'
+EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault|^harness: a harness tool crashed|^(harness: [a-z_]+: )?Segmentation fault'
 
 # emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
 emulator_flake() {
