@@ -110,10 +110,3 @@ series_patches() {
 patch_hash() {
 	sha256sum <"$1" | cut -c1-16
 }
-
-# A hash of everything that decides what a built kernel contains.
-series_hash() {
-	local patches
-	mapfile -t patches < <(series_patches)
-	cat "$REPO_DIR/Kconfig.fragment" "${patches[@]}" | sha256sum | cut -c1-16
-}
