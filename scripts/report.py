@@ -14,6 +14,7 @@ CRASH, TIMEOUT and MISSING exit 1.
 """
 
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -37,6 +38,8 @@ TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 
 KNOWN_FAILURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "known-failures")
+ENVS_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "lib", "envs.sh")
 
 
 def known_failures(path=KNOWN_FAILURES):
@@ -216,7 +219,7 @@ def print_matrix(results):
         for r in cells:
             if r["test"] not in tests:
                 tests.append(r["test"])
-        width = max(len(t) for t in tests) + 2
+        width = max(len(t) for t in tests + ["test"]) + 2
         print("\nLinux %s, %s:" % (base, variant))
         print("  " + "test".ljust(width) + "".join(e.ljust(15) for e in envs))
         for t in tests:
@@ -224,8 +227,16 @@ def print_matrix(results):
             print("  " + t.ljust(width) + "".join(row.get(e, "-").ljust(15) for e in envs))
 
 
+@functools.lru_cache(maxsize=None)
+def harness_envs():
+    """The environments in the order of ALL_ENVS in scripts/lib/envs.sh."""
+    with open(ENVS_SH) as f:
+        found = re.search(r"^ALL_ENVS=\(([^)]*)\)", f.read(), re.M)
+    return found.group(1).split() if found else []
+
+
 def env_order(env):
-    known = ["native", "xen-pv", "xen-pv-nopti", "xen-pv-legacy", "xen-pvh"]
+    known = harness_envs()
     return (known.index(env) if env in known else len(known), env)
 
 

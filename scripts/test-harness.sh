@@ -118,6 +118,26 @@ test_report() {
 	else
 		not_ok "report: an all-PASS matrix exits zero"
 	fi
+	test_matrix_order "$d" "$pass@@HARNESS END rc=0\n"
+}
+
+# The matrix's columns come in the order of ALL_ENVS (scripts/lib/envs.sh),
+# not in that of the names.
+test_matrix_order() {
+	local d=$1 console=$2 env header
+
+	rm -rf "$d"
+	for env in xen-domu-hvm xen-pvh native xen-domu-pv; do
+		fake_guest "$d/$env" finished "a" "$console"
+		python3 "$REPO_DIR/scripts/report.py" guest "$d/$env" >/dev/null
+	done
+	python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/results" >"$SCRATCH/matrix.out" || true
+	header=$(grep -m1 '^  test ' "$SCRATCH/matrix.out" | tr -s ' ')
+	if [ "$header" = " test native xen-pvh xen-domu-pv xen-domu-hvm " ]; then
+		ok "report: the matrix's environments in the harness's order"
+	else
+		not_ok "report: the matrix's environments in the harness's order (got '$header')"
+	fi
 }
 
 # expect_error DESCRIPTION PATTERN CMD...: CMD fails and says PATTERN
