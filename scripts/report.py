@@ -36,10 +36,9 @@ TAP_RESULT = re.compile(r"^(not ok|ok)\b(.*)$")
 TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 
 
-KNOWN_FAILURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                              "known-failures")
-ENVS_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       "lib", "envs.sh")
+SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
+KNOWN_FAILURES = os.path.join(SCRIPTS_DIR, "known-failures")
+ENVS_SH = os.path.join(SCRIPTS_DIR, "lib", "envs.sh")
 
 
 def known_failures(path=KNOWN_FAILURES):
@@ -232,7 +231,9 @@ def harness_envs():
     """The environments in the order of ALL_ENVS in scripts/lib/envs.sh."""
     with open(ENVS_SH) as f:
         found = re.search(r"^ALL_ENVS=\(([^)]*)\)", f.read(), re.M)
-    return found.group(1).split() if found else []
+    if not found:
+        sys.exit("report.py: no ALL_ENVS=(...) in %s" % ENVS_SH)
+    return found.group(1).split()
 
 
 def env_order(env):
