@@ -101,6 +101,8 @@ struct io_result {
 static __thread sigjmp_buf io_jmp;
 static __thread sig_atomic_t io_armed;
 static __thread struct io_result io_last;
+/* The byte a probe reads or writes: not a local that siglongjmp() clobbers. */
+static __thread unsigned char io_byte;
 
 static void io_fault_handler(int sig, siginfo_t *si, void *ctx)
 {
@@ -178,17 +180,18 @@ static inline struct io_result io_probe_byte(enum io_op op, unsigned short port,
 					     unsigned char byte)
 {
 	memset(&io_last, 0, sizeof(io_last));
+	io_byte = byte;
 	if (sigsetjmp(io_jmp, 1) == 0) {
 		unsigned long flags = 0;
 
 		io_armed = 1;
 		/* The handler must see io_armed set before the instruction. */
 		io_compiler_barrier();
-		io_exec_op(op, port, &byte, &flags);
+		io_exec_op(op, port, &io_byte, &flags);
 		io_compiler_barrier();
 		io_armed = 0;
 		io_last.flags = flags;
-		io_last.byte = byte;
+		io_last.byte = io_byte;
 	}
 	return io_last;
 }
