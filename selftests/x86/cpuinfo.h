@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "../kselftest.h"
-#include "ksft_compat.h"
 
 /* has_word: WORD appears in the space-separated LIST */
 static bool has_word(const char *list, const char *word)

@@ -42,7 +42,6 @@
 #include <sys/syscall.h>
 
 #include "../kselftest.h"
-#include "ksft_compat.h"
 
 #define PORT_POST	0x80
 #define PORT_DELAY	0xed
