@@ -14,14 +14,17 @@
  *
  * The first use only happens once per CPU and boot: a task with a larger
  * grant that ran on the CPU earlier fills the bitmap and hides the
- * problem.  The harness runs this test before the other I/O tests, on a
- * freshly booted guest.  In 6.12, Xen PV secondary CPUs are brought up
- * by cpu_bringup() without cpu_init_exception_handling(), so their TSS
- * bitmap stays zero (all ports allowed) and this test fails there.
+ * problem, so run this test on a freshly booted system, before the other
+ * I/O tests.  Xen PV brings up its secondary CPUs through cpu_bringup(),
+ * which calls cpu_init() but not cpu_init_exception_handling(), where the
+ * TSS bitmap is set to "no access": unless cpu_init() does that on Xen
+ * PV, their bitmaps stay zero (all ports allowed) and this test fails
+ * there.
  *
  * Ports (see io_fault.h for why they are safe): 0x80 is read and written;
  * 0xed, 0x400 and 0xffff are only read, where the read must fault.
  */
+#define _GNU_SOURCE
 #include <sched.h>
 
 #include "io_fault.h"

@@ -7,8 +7,9 @@
  * never checked, because in a Xen dom0 a port the hypervisor withholds
  * reads as all ones without a fault, and that must not matter here.
  *
- * Ports.  The tests run as root in a Xen PV dom0, a Xen PVH dom0 and bare
- * QEMU, so a port that is really accessed must be harmless in all three:
+ * Ports.  The tests run as root on bare metal and in Xen guests (PV and
+ * PVH dom0, PV, PVH and HVM domU), so a port that is really accessed must
+ * be harmless in all of them:
  *   0x80  POST code latch.  Linux itself writes it for I/O delays, Xen
  *         leaves it to dom0 (PV and PVH).
  *   0xed  the alternative delay port (io_delay=0xed).  No device decodes
@@ -19,8 +20,10 @@
  * and the far ports (0x0, 0x3ff, 0x400, 0xffff) are only ever read, and
  * only where the kernel must make the read fault, so they reach hardware
  * only if the kernel is broken.  0xffff is read successfully only when
- * io_probe_far_ports() says so: under the harness (HARNESS_ENV set), whose
- * QEMU machines decode nothing at or above 0xc080.  Avoided on purpose:
+ * io_probe_far_ports() says so: when HARNESS_ENV is set in the
+ * environment.  A harness sets it where the machine is known to decode
+ * nothing there, as QEMU's pc and q35 machines decode nothing at or above
+ * 0xc080; on other hardware a device may sit at 0xffff.  Avoided on purpose:
  * PIC 0x20/0xa0, PIT 0x40-0x43, 0x61, 0x70/0x71, PCI config 0xcf8-0xcff,
  * serial ports, ACPI PM blocks, 0xe9 (Xen's HVM debug console) and
  * 0x81-0x8f except as a faulting read (ISA DMA pages, denied to a PVH
@@ -212,7 +215,7 @@ static inline bool io_is_gp_segv(const struct io_result *r)
 	       r->trapno == X86_TRAP_GP;
 }
 
-/* See the header comment: a successful read of 0xffff only in the harness. */
+/* See the header comment: a successful read of 0xffff with HARNESS_ENV only. */
 static inline bool io_probe_far_ports(void)
 {
 	return !!getenv("HARNESS_ENV");

@@ -17,13 +17,14 @@
  *    them, and a thread that calls execve hands its own state, not the
  *    main thread's, to the new program.  iopl(2) still says that since
  *    Linux 3.7 the level is lost on execve; that stopped being true when
- *    5.5 moved iopl() to the I/O bitmap: 6.12 keeps thread.iopl_emul and
- *    TIF_IO_BITMAP across exec (nothing in the exec path or
- *    start_thread_common() touches them), and this test pins that.
+ *    5.5 moved iopl() to the I/O bitmap: the kernel keeps
+ *    thread.iopl_emul and TIF_IO_BITMAP across exec (nothing in the exec
+ *    path or start_thread_common() touches them), and this test pins that.
  *
  * Ports (see io_fault.h for why they are safe): 0x80 and 0xed are read
  * and written by the port instructions.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/wait.h>
 

@@ -13,14 +13,17 @@
  *    INS and OUTS succeed on every port tried, at levels 0..2 each of them
  *    raises SIGSEGV (si_code SI_KERNEL, trap 13 #GP);
  *  - CLI and STI never disable interrupts: at level 3 they complete
- *    without a signal and EFLAGS.IF is still set right after them (6.12's
- *    fixup_iopl_exception() skips the one-byte instruction as if it were a
- *    NOP and logs it once per thread; with a real virtual IOPL the
- *    hypervisor ignores them), at levels 0..2 they raise SIGSEGV.
+ *    without a signal and EFLAGS.IF is still set right after them (the
+ *    iopl() emulation's fixup_iopl_exception() skips the one-byte
+ *    instruction as if it were a NOP and logs it once per thread; where
+ *    the level is a real virtual IOPL, as with Xen's architectural IOPL
+ *    assist, the hypervisor ignores them), at levels 0..2 they raise
+ *    SIGSEGV.
  *
  * Ports (see io_fault.h for why they are safe): 0x80 and 0xed are read
- * and written; 0xffff is read under the harness only.
+ * and written; 0xffff is read only when HARNESS_ENV is set.
  */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/wait.h>
 
@@ -209,7 +212,7 @@ static void expect_cli_sti(unsigned int level, bool want_fault)
 static void test_top_port(void)
 {
 	if (!io_probe_far_ports()) {
-		ksft_test_result_skip("level 3: inb 0xffff: not in the harness's QEMU machines\n");
+		ksft_test_result_skip("level 3: inb 0xffff: HARNESS_ENV not set\n");
 		return;
 	}
 	if (sys_iopl(3))
