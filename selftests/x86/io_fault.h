@@ -256,15 +256,21 @@ static inline int io_drop_rawio(void)
 }
 
 /*
- * Why the environment cannot run the tests, or NULL if it can.  Probing
- * with iopl(0)/ioperm(.., 0) changes nothing for a task that has no I/O
- * permissions yet, and only ENOSYS tells a kernel without
- * CONFIG_X86_IOPL_IOPERM apart.
+ * Why the environment cannot run the tests, or NULL if it can.  iopl(0)
+ * changes nothing for a task that has no I/O permissions yet, and where
+ * the system call exists it cannot fail: it fails on a kernel without
+ * CONFIG_X86_IOPL_IOPERM, or where a seccomp filter denies it.
  */
 static inline const char *io_skip_reason(void)
 {
-	if (syscall(SYS_iopl, 0) && errno == ENOSYS)
-		return "kernel without CONFIG_X86_IOPL_IOPERM (iopl: no such syscall)";
+	static char why[128];
+
+	if (syscall(SYS_iopl, 0)) {
+		snprintf(why, sizeof(why),
+			 "iopl(0) failed (%s): kernel without CONFIG_X86_IOPL_IOPERM?",
+			 strerror(errno));
+		return why;
+	}
 	if (!io_have_rawio())
 		return "no CAP_SYS_RAWIO: run as root";
 	if (syscall(SYS_iopl, 3)) {
