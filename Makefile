@@ -1,6 +1,6 @@
 # x86/Xen I/O-privilege series: from kernel source to a verdict in guests.
 # Each target calls one script; settings are variables:
-#   BASE=6.12|6.1  KSRC=/path/to/linux  ENVS="native xen-pv ..."
+#   BASE=7.3|6.12|6.1  KSRC=/path/to/linux  ENVS="native xen-pv ..."
 #   VARIANTS="unpatched patched"  ENV=<one environment>  VARIANT=<one>
 #   TESTS=a,b (subset of tests in the guest)  BUILD_DIR=<dir>
 
@@ -10,10 +10,10 @@ VARIANT ?= patched
 run:		## main job: build, boot every environment, print the verdict
 	scripts/run.sh
 
-check:		## the tests: static checks, per-patch builds, guest matrix
+check:		## the tests: static checks, kernels, DKMS, guest matrix
 	scripts/check.sh
 
-deps:		## install the Debian packages the harness needs
+deps:		## install the Debian packages the harness needs, fetch the 7.3 source
 	scripts/install-deps.sh
 
 tree:		## unpack the pristine kernel tree of BASE (or copy KSRC)

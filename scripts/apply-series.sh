@@ -3,7 +3,7 @@
 # (a git worktree under the build directory).  A series that does not apply
 # is reported with the failing patch and hunk, and nothing stays applied.
 #
-# Usage: BASE=6.12|6.1 [KSRC=...] [UPTO=N] scripts/apply-series.sh
+# Usage: BASE=7.3|6.12|6.1 [KSRC=...] [UPTO=N] scripts/apply-series.sh
 #   UPTO=N  applies only the first N patches (scripts/build-each-patch.sh
 #           builds after each)
 set -euo pipefail
@@ -93,7 +93,7 @@ rewind_to() {
 main() {
 	local patches log count=0 upto keep patch
 
-	[ $# -eq 0 ] || die "unknown argument '$1' (usage: BASE=6.12|6.1 [UPTO=N] apply-series.sh)"
+	[ $# -eq 0 ] || die "unknown argument '$1' (usage: BASE=7.3|6.12|6.1 [UPTO=N] apply-series.sh)"
 	check_base
 	"$(dirname "$0")/prepare-tree.sh"
 	mapfile -t patches < <(series_patches)

@@ -9,7 +9,7 @@
 # scripts/bench-report.py prints the table, the ratios and whether the
 # repeats agree, and draws the chart.
 #
-# Usage: BASE=6.12 scripts/bench.sh
+# Usage: BASE=7.3|6.12|6.1 scripts/bench.sh
 #   ENVS="native xen-pv xen-pv-legacy xen-pvh"   environments
 #   VARIANTS="unpatched patched"   kernels (the ratios need both)
 #   BENCH_REPEAT=2    whole benchmark runs, back to back

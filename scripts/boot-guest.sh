@@ -5,7 +5,8 @@
 # it is done, and classifies the boot: finished, crash (panic, or QEMU
 # gone before the guest said it was done) or timeout.
 #
-# Usage: BASE=6.12|6.1 scripts/boot-guest.sh ENV [unpatched|patched|patched-noxen]
+# Usage: BASE=7.3|6.12|6.1 scripts/boot-guest.sh
+#            ENV [unpatched|patched|patched-noxen]
 #   ENV: native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh, or a domU
 #        created by xl in a Xen PV dom0: xen-domu-pv xen-domu-pvh xen-domu-hvm
 #   KERNEL=, INITRD=  boot these instead of the harness's build

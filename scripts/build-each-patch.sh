@@ -12,7 +12,7 @@
 # patches built before (same base, same config fragments) resumes after
 # patch N.
 #
-# Usage: BASE=6.12|6.1 [KSRC=...] scripts/build-each-patch.sh
+# Usage: BASE=7.3|6.12|6.1 [KSRC=...] scripts/build-each-patch.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -97,7 +97,7 @@ main() {
 	local -a patches
 	local built count start=$SECONDS
 
-	[ $# -eq 0 ] || die "unknown argument '$1' (usage: BASE=6.12|6.1 build-each-patch.sh)"
+	[ $# -eq 0 ] || die "unknown argument '$1' (usage: BASE=7.3|6.12|6.1 build-each-patch.sh)"
 	check_base
 	mapfile -t patches < <(series_patches)
 	"$HERE/build-kernel.sh" unpatched

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages the harness needs, only those missing.
-# Needs root (or passwordless sudo) when something is missing.
+# Install the Debian packages the harness needs, only those missing, and
+# fetch the source of the bases that Debian 12 does not ship
+# (scripts/fetch-linux-source.sh: Linux 7.3 from trixie-backports, into
+# the build directory, with nothing installed from that suite).
+# Needs root (or passwordless sudo) when a package is missing.
 #
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
@@ -10,7 +13,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential bc flex bison libelf-dev libssl-dev kmod cpio git
 	python3 python3-ply python3-git ccache qemu-system-x86 xen-hypervisor-4.17-amd64
-	linux-source-6.12 linux-source-6.1 busybox-static shellcheck gnuplot-nox
+	busybox-static shellcheck gnuplot-nox
 )
 
 # Installed without their recommendations: dkms would pull in the headers
@@ -19,6 +22,27 @@ PACKAGES=(
 # runs (scripts/make-dom0-initramfs.sh), would pull in grub, bridge-utils,
 # OVMF and qemu-utils.
 PACKAGES_NO_RECOMMENDS=(dkms xen-utils-4.17 qemu-system-xen)
+
+# The linux-source packages of the bases that Debian 12 ships (6.12, 6.1),
+# installed like the rest; the others come from fetch-linux-source.sh.
+bookworm_source_packages() {
+	local base
+	for base in "${KNOWN_BASES[@]}"; do
+		if [ -z "$(base_source_suite "$base")" ]; then
+			printf 'linux-source-%s\n' "$base"
+		fi
+	done
+}
+
+# Fetch the source of each base that another suite has, when missing.
+fetch_other_sources() {
+	local base
+	for base in "${KNOWN_BASES[@]}"; do
+		if [ -n "$(base_source_suite "$base")" ]; then
+			"$(dirname "$0")/fetch-linux-source.sh" "$base"
+		fi
+	done
+}
 
 missing_packages() {
 	local pkg
@@ -55,7 +79,7 @@ install_packages() {
 	fi
 }
 
-main() {
+install_missing() {
 	local -a missing missing_norec
 
 	command -v dpkg-query >/dev/null ||
@@ -72,6 +96,12 @@ main() {
 		install_packages "${missing[*]}" "${missing_norec[*]}"
 	mapfile -t missing < <(missing_packages "${PACKAGES[@]}" "${PACKAGES_NO_RECOMMENDS[@]}" "$@")
 	[ "${#missing[@]}" -eq 0 ] || die "still missing after apt-get: ${missing[*]}"
+}
+
+main() {
+	mapfile -t -O "${#PACKAGES[@]}" PACKAGES < <(bookworm_source_packages)
+	install_missing "$@"
+	fetch_other_sources
 }
 
 main "$@"

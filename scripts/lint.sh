@@ -3,7 +3,8 @@
 # its series and on the module and selftest sources, shellcheck on every
 # shell script.  Any finding fails.
 #
-# Usage: [BASES="6.12 6.1"] scripts/lint.sh
+# Usage: [BASES="7.3 6.12 6.1"] scripts/lint.sh   (the module and selftest
+#        sources are checked with the first base's checkpatch.pl)
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -68,7 +69,7 @@ run_shellcheck() {
 }
 
 main() {
-	local base bases=${BASES:-6.12 6.1}
+	local base bases=${BASES:-${KNOWN_BASES[*]}}
 
 	mkdir -p "$BUILD_DIR/logs"
 	for base in $bases; do

@@ -3,7 +3,8 @@
 # (scripts/guest/init), the selftests and the module built for that kernel,
 # and what the kexec_handover test needs (see populate).
 #
-# Usage: BASE=6.12|6.1 scripts/make-initramfs.sh unpatched|patched|patched-noxen
+# Usage: BASE=7.3|6.12|6.1 scripts/make-initramfs.sh
+#            unpatched|patched|patched-noxen
 # Output: $BUILD_DIR/$BASE/<variant>/initramfs.cpio.gz
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh

@@ -4,7 +4,7 @@
 # linux-source tarball, or KSRC=<tree>; a user's tree is copied, never
 # changed.
 #
-# Usage: BASE=6.12|6.1 [KSRC=/path/to/linux] scripts/prepare-tree.sh
+# Usage: BASE=7.3|6.12|6.1 [KSRC=/path/to/linux] scripts/prepare-tree.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -29,8 +29,11 @@ check_kernel_tree() {
 		die "KSRC=$tree is not a Linux kernel tree (no PATCHLEVEL in Makefile or no arch/x86)"
 	fi
 	version=$(tree_version "$tree")
-	[ "$version" = "$BASE" ] ||
-		die "KSRC=$tree is Linux $version, but the series in patches/$BASE is for $BASE (BASE=6.12 or BASE=6.1 selects a series)"
+	if [ "$version" != "$BASE" ]; then
+		in_list "$version" "${KNOWN_BASES[@]}" &&
+			die "KSRC=$tree is Linux $version, but the series in patches/$BASE is for $BASE (BASE=$version selects the $version series)"
+		die "KSRC=$tree is Linux $version, but the series in patches/$BASE is for $BASE (BASE= selects a series, one of: ${KNOWN_BASES[*]})"
+	fi
 	if [ -e "$tree/.config" ] || [ -d "$tree/include/config" ]; then
 		die "KSRC=$tree has build output in it (.config or include/config); run 'make mrproper' there or use a clean copy"
 	fi
@@ -54,7 +57,18 @@ source_identity() {
 }
 
 tarball_path() {
-	printf '/usr/src/linux-source-%s.tar.xz\n' "$BASE"
+	base_tarball "$BASE"
+}
+
+# How scripts/install-deps.sh gets the tarball, for messages.
+tarball_source() {
+	local suite
+	suite=$(base_source_suite "$BASE")
+	if [ -n "$suite" ]; then
+		printf 'fetches linux-source-%s from Debian %s\n' "$BASE" "$suite"
+	else
+		printf 'installs linux-source-%s\n' "$BASE"
+	fi
 }
 
 commit_pristine() {
@@ -64,12 +78,16 @@ commit_pristine() {
 		commit -q -m "Linux $BASE pristine base"
 }
 
-make_from_tarball() {
+check_tarball() {
 	local tarball
 	tarball=$(tarball_path)
-	[ -r "$tarball" ] || die "$tarball is missing; scripts/install-deps.sh installs linux-source-$BASE"
+	[ -r "$tarball" ] || die "$tarball is missing; scripts/install-deps.sh $(tarball_source)"
+}
+
+make_from_tarball() {
+	check_tarball
 	mkdir -p "$SRC_DIR"
-	tar -xJf "$tarball" -C "$SRC_DIR" --strip-components=1
+	tar -xJf "$(tarball_path)" -C "$SRC_DIR" --strip-components=1
 	commit_pristine
 }
 
@@ -101,6 +119,8 @@ main() {
 	check_base
 	if [ -n "${KSRC:-}" ]; then
 		check_kernel_tree "$KSRC"
+	else
+		check_tarball
 	fi
 	identity=$(source_identity)
 	if [ -f "$LANE_DIR/src.stamp" ] && [ "$(cat "$LANE_DIR/src.stamp")" = "$identity" ] &&

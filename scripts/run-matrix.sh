@@ -3,7 +3,7 @@
 # the results matrix and each environment's module state.  The worst
 # result decides the exit status.
 #
-# Usage: BASE=6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
+# Usage: BASE=7.3|6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
 #        [ENVS="native ..."]
 #        scripts/run-matrix.sh
 set -euo pipefail

@@ -4,7 +4,8 @@
 # and the selftests, boot both in every environment, and print the verdict
 # matrix and the module's state from each guest.
 #
-# Usage: scripts/run.sh            (BASE=6.1 for the 6.1 series,
+# Usage: scripts/run.sh            (Linux 7.3 by default; BASE=6.12 or
+#                                   BASE=6.1 for a backport series,
 #                                   KSRC=/path/to/linux for your own tree,
 #                                   ENVS="native xen-pv" for a subset)
 set -euo pipefail

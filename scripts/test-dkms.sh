@@ -5,7 +5,7 @@
 # /usr/src or /var/lib/dkms.  Fails unless every build gives a module
 # whose vermagic is that kernel's release.
 #
-# Usage: BASE=6.12|6.1 [VARIANTS="..."] scripts/test-dkms.sh
+# Usage: BASE=7.3|6.12|6.1 [VARIANTS="..."] scripts/test-dkms.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"

@@ -6,7 +6,7 @@
 # Xen keep the domU crashed (on_crash="preserve").  Its results are kept
 # apart from the matrix, in $BUILD_DIR/crash-check/.
 #
-# Usage: BASE=6.12|6.1 scripts/test-domu-crash.sh
+# Usage: BASE=7.3|6.12|6.1 scripts/test-domu-crash.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the harness itself, fast and without a kernel build: the result
 # classification of scripts/report.py on made-up consoles, which consoles
-# show a defect of the emulator (a boot to repeat), and the clear error
-# (and nothing changed) on each kind of bad input.
+# show a defect of the emulator (a boot to repeat), the clear error (and
+# nothing changed) on each kind of bad input, and the known bases, with
+# the 7.3 source fetched (by stand-ins for apt-get and dpkg-deb) to where
+# the tree is made from.
 #
 # Usage: scripts/test-harness.sh
 set -euo pipefail
@@ -242,6 +244,111 @@ test_incremental_apply() {
 	fi
 }
 
+# stub_debian_tools DIR: an apt-get and a dpkg-deb in DIR that stand for
+# Debian's: apt-get records its arguments in $STUB_LOG and "downloads" an
+# empty .deb (or fails with STUB_FAIL=1), dpkg-deb "unpacks" it as the
+# tarball $STUB_TARBALL in usr/src.
+stub_debian_tools() {
+	mkdir -p "$1"
+	cat >"$1/apt-get" <<'STUB'
+#!/usr/bin/env bash
+set -euo pipefail
+printf '%s\n' "$*" >>"$STUB_LOG"
+case " $* " in
+*" download "*)
+	if [ "${STUB_FAIL:-0}" = 1 ]; then
+		echo "E: Unable to locate package ${!#}"
+		exit 100
+	fi
+	: >"${!#}_7.3.4-1~bpo13+1_all.deb"
+	;;
+esac
+STUB
+	cat >"$1/dpkg-deb" <<'STUB'
+#!/usr/bin/env bash
+set -euo pipefail
+[ "$1" = -x ]
+mkdir -p "$3/usr/src"
+cp "$STUB_TARBALL" "$3/usr/src/$(basename "$2" | sed 's/_.*//').tar.xz"
+STUB
+	chmod +x "$1/apt-get" "$1/dpkg-deb"
+}
+
+# A Debian-style tarball of a tree that passes for Linux $2.$3 (its
+# .gitignore ignores everything, as Debian's do).
+fake_kernel_tarball() {
+	local tarball=$1 dir=$SCRATCH/tarball/linux-source-$2.$3
+
+	mkdir -p "$dir/arch/x86"
+	printf 'VERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = 4\n' "$2" "$3" >"$dir/Makefile"
+	printf 'one\n' >"$dir/arch/x86/file.c"
+	printf '/*\n' >"$dir/.gitignore"
+	tar -cJf "$tarball" -C "$SCRATCH/tarball" "linux-source-$2.$3"
+}
+
+# lib_says BASE CODE: what CODE prints with scripts/lib/common.sh sourced
+# for BASE (unset when empty) and a scratch build directory.
+# shellcheck disable=SC2016  # CODE is expanded by the inner shell
+lib_says() {
+	local -a base=(-u BASE)
+
+	[ -z "$1" ] || base=(BASE="$1")
+	env "${base[@]}" BUILD_DIR="$SCRATCH/build-bases" SERIES_DIR="$SCRATCH/series-7.3" \
+		bash -c '. "$1/scripts/lib/common.sh" && eval "$2"' - "$REPO_DIR" "$2"
+}
+
+# The bases: 7.3 is the default and known, others are refused with the
+# list; the 7.3 tarball that fetch-linux-source.sh (run by
+# install-deps.sh) leaves is the one prepare-tree.sh unpacks.
+test_bases() {
+	local b=$SCRATCH/build-bases series=$SCRATCH/series-7.3 got calls
+	local -a env=(env BUILD_DIR="$b" SERIES_DIR="$series" PATH="$SCRATCH/stubs:$PATH"
+		STUB_LOG="$SCRATCH/apt.log" STUB_TARBALL="$SCRATCH/linux-source-7.3.tar.xz")
+
+	mkdir -p "$series"
+	# shellcheck disable=SC2016  # expanded by lib_says's shell
+	got=$(lib_says "" 'printf "%s\n" "$BASE"')
+	if [ "$got" = 7.3 ]; then
+		ok "bases: the default base is 7.3"
+	else
+		not_ok "bases: the default base is 7.3 (got '$got')"
+	fi
+	if lib_says 7.3 check_base >"$SCRATCH/out" 2>&1; then
+		ok "bases: check_base accepts 7.3"
+	else
+		not_ok "bases: check_base accepts 7.3"
+		sed 's/^/# /' "$SCRATCH/out"
+	fi
+	expect_error "check_base refuses 6.6, naming the known bases" \
+		"unknown base '6\.6' \(known: 7\.3 6\.12 6\.1\)" lib_says 6.6 check_base
+	expect_error "7.3 tarball not fetched" \
+		"$b/sources/linux-source-7\.3\.tar\.xz is missing; scripts/install-deps\.sh fetches linux-source-7\.3 from Debian trixie-backports" \
+		env BUILD_DIR="$b" BASE=7.3 SERIES_DIR="$series" "$REPO_DIR/scripts/prepare-tree.sh"
+	stub_debian_tools "$SCRATCH/stubs"
+	fake_kernel_tarball "$SCRATCH/linux-source-7.3.tar.xz" 7 3
+	expect_error "7.3 source not to be had" \
+		"^error: cannot fetch Debian's linux-source-7\.3 from the trixie-backports suite .*Unable to locate package" \
+		"${env[@]}" STUB_FAIL=1 "$REPO_DIR/scripts/fetch-linux-source.sh" 7.3
+	if "${env[@]}" "$REPO_DIR/scripts/fetch-linux-source.sh" 7.3 >"$SCRATCH/out" 2>&1 &&
+		[ "$(lib_says 7.3 'base_tarball 7.3')" = "$b/sources/linux-source-7.3.tar.xz" ] &&
+		"${env[@]}" BASE=7.3 "$REPO_DIR/scripts/prepare-tree.sh" >>"$SCRATCH/out" 2>&1 &&
+		[ "$(sed -n 's/^PATCHLEVEL = //p' "$b/7.3/src/Makefile")" = 3 ] &&
+		git -C "$b/7.3/src" cat-file -e base:arch/x86/file.c; then
+		ok "bases: prepare-tree.sh unpacks the 7.3 tarball where fetch-linux-source.sh put it"
+	else
+		not_ok "bases: prepare-tree.sh unpacks the 7.3 tarball where fetch-linux-source.sh put it"
+		sed 's/^/# /' "$SCRATCH/out"
+	fi
+	calls=$(wc -l <"$SCRATCH/apt.log")
+	if "${env[@]}" "$REPO_DIR/scripts/fetch-linux-source.sh" 7.3 >"$SCRATCH/out" 2>&1 &&
+		[ "$(wc -l <"$SCRATCH/apt.log")" = "$calls" ]; then
+		ok "bases: a fetched tarball is not fetched again"
+	else
+		not_ok "bases: a fetched tarball is not fetched again"
+		sed 's/^/# /' "$SCRATCH/out"
+	fi
+}
+
 # expect_flake OUTCOME CONSOLE WANT NAME: WANT is yes when the boot is
 # one to repeat.
 expect_flake() {
@@ -292,6 +399,7 @@ main() {
 	test_report
 	test_emulator_defects
 	test_bad_input
+	test_bases
 	test_incremental_apply
 	echo "1..$((passed + failed))"
 	printf '%d passed, %d failed\n' "$passed" "$failed"

@@ -4,7 +4,7 @@
 # guest prints the same "@@" result lines on its console as in QEMU; the
 # xen-domu-* environments create their domUs from the same configs.
 #
-# Usage: BASE=6.12|6.1 [VARIANTS=...] scripts/write-xl-configs.sh
+# Usage: BASE=7.3|6.12|6.1 [VARIANTS=...] scripts/write-xl-configs.sh
 # Output: $BUILD_DIR/xl/<base>-<variant>-{pv,pvh,hvm}.cfg
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh

@@ -9,7 +9,10 @@ REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/x86-xen-iopl-series}
 mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd -P "$BUILD_DIR" && pwd)
-BASE=${BASE:-6.12}
+# The kernel bases, the primary one (the default) first; each has its
+# series in patches/<base>/.
+KNOWN_BASES=(7.3 6.12 6.1)
+BASE=${BASE:-${KNOWN_BASES[0]}}
 LANE_DIR=$BUILD_DIR/$BASE
 SERIES_DIR=${SERIES_DIR:-$REPO_DIR/patches/$BASE}
 
@@ -31,11 +34,30 @@ die() {
 }
 
 check_base() {
-	case "$BASE" in
-	6.12 | 6.1) ;;
-	*) die "unknown base '$BASE' (known: 6.12, 6.1)" ;;
-	esac
+	in_list "$BASE" "${KNOWN_BASES[@]}" || die "unknown base '$BASE' (known: ${KNOWN_BASES[*]})"
 	[ -d "$SERIES_DIR" ] || die "no series for base $BASE in $SERIES_DIR"
+}
+
+# The Debian suite from which scripts/fetch-linux-source.sh fetches
+# linux-source-<base> without installing it (Debian 12 does not have that
+# kernel); nothing for the bases that Debian 12 (bookworm) ships, whose
+# package scripts/install-deps.sh installs.
+base_source_suite() {
+	case "$1" in
+	7.3) echo trixie-backports ;;
+	esac
+}
+
+# base_tarball BASE: where Debian's source tarball of a base is, for
+# scripts/prepare-tree.sh to unpack: in /usr/src where the installed
+# package put it, or in the build directory where
+# scripts/fetch-linux-source.sh put it.
+base_tarball() {
+	if [ -n "$(base_source_suite "$1")" ]; then
+		printf '%s\n' "$BUILD_DIR/sources/linux-source-$1.tar.xz"
+	else
+		printf '/usr/src/linux-source-%s.tar.xz\n' "$1"
+	fi
 }
 
 # Print the last lines of a log, indented, to explain a failure.
