@@ -4,8 +4,11 @@
 # "patched" the tree with the series applied (scripts/apply-series.sh),
 # "patched-noxen" the same without Xen (scripts/lib/variants.sh).
 #
-# Usage: BASE=6.12|6.1 scripts/build-kernel.sh unpatched|patched|patched-noxen
-#        BASE=6.12 scripts/build-kernel.sh dom0   (the xl host's kernel)
+# "BASE=7.3 build-kernel.sh unpatched" is also the dom0 of the xen-domu-*
+# environments (scripts/lib/envs.sh).
+#
+# Usage: BASE=7.3|6.12|6.1 scripts/build-kernel.sh
+#            unpatched|patched|patched-noxen
 #   NO_APPLY=1 builds the patched tree as it stands (for build-each-patch.sh)
 #   BISECT_STEP=1 tolerates series options the tree does not define yet,
 #     and builds the kernel only
@@ -122,10 +125,8 @@ main() {
 	local variant=${1:-} tree obj out stamp key
 
 	check_base
-	[ -n "$variant" ] || die "usage: build-kernel.sh $(variants_usage)|dom0"
-	check_buildable "$variant"
-	[ "$variant" != dom0 ] || [ "$BASE" = "$DOM0_BASE" ] ||
-		die "the dom0 kernel is built from Linux $DOM0_BASE (BASE=$DOM0_BASE)"
+	[ -n "$variant" ] || die "usage: build-kernel.sh $(variants_usage)"
+	check_variant "$variant"
 	if ! variant_has_series "$variant"; then
 		"$(dirname "$0")/prepare-tree.sh"
 	elif [ "${NO_APPLY:-0}" != 1 ]; then
@@ -158,7 +159,7 @@ main() {
 	fi
 	# The module is for the base and the whole series; part way through,
 	# it may see the uapi of the boot record before the kernel's parser.
-	if [ "${BISECT_STEP:-0}" != 1 ] && [ "$variant" != dom0 ]; then
+	if [ "${BISECT_STEP:-0}" != 1 ]; then
 		KDIR=$obj OUT=$out "$(dirname "$0")/build-module.sh"
 	fi
 }

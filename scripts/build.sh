@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build everything one base needs for the guests: the selftests, and for
 # each kernel variant the kernel, the module and the initramfs; for the
-# xen-domu-* environments also the dom0 kernel and, for each variant that
-# boots there, the dom0 initramfs that carries it.
+# xen-domu-* environments also the dom0 kernel (the unpatched 7.3 one,
+# scripts/lib/envs.sh) and, for each variant that boots there, the dom0
+# initramfs that carries it.
 #
-# Usage: BASE=6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
+# Usage: BASE=7.3|6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
 #        [ENVS="native ..."] scripts/build.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -24,13 +25,16 @@ domu_envs_wanted() {
 	return 1
 }
 
-# The dom0 kernel comes from the 6.12 tree of this lane when it is one
-# (KSRC= included), from Debian's 6.12 source otherwise.
+# The dom0 kernel is the unpatched kernel of $DOM0_BASE: this lane's
+# (built above unless VARIANTS= left it out) when the lane is of that base,
+# KSRC= included; otherwise the one built from Debian's source, without
+# KSRC= and with that base's own series directory, and reused when built
+# before.
 build_dom0_kernel() {
 	if [ "$BASE" = "$DOM0_BASE" ]; then
-		"$1/build-kernel.sh" dom0
+		"$1/build-kernel.sh" "$DOM0_VARIANT"
 	else
-		BASE=$DOM0_BASE KSRC='' "$1/build-kernel.sh" dom0
+		BASE=$DOM0_BASE KSRC='' SERIES_DIR='' "$1/build-kernel.sh" "$DOM0_VARIANT"
 	fi
 }
 

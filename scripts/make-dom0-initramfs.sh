@@ -4,13 +4,14 @@
 # HVM firmware and device model, each binary with the libraries it links),
 # the dom0's init (scripts/guest/dom0-init), and the kernel under test
 # with its test initramfs and an xl config for each domU type
-# (scripts/lib/xl-config.sh).
+# (scripts/lib/xl-config.sh).  The dom0 itself runs the unpatched 7.3
+# kernel (DOM0_BASE in scripts/lib/envs.sh).
 #
 # The toolstack part depends on the installed packages only; it is made
 # once and reused, and the two parts are two cpio archives one after the
 # other, which Linux unpacks in turn.
 #
-# Usage: BASE=6.12|6.1 scripts/make-dom0-initramfs.sh unpatched|patched
+# Usage: BASE=7.3|6.12|6.1 scripts/make-dom0-initramfs.sh unpatched|patched
 # Output: $BUILD_DIR/$BASE/<variant>/dom0-initramfs.cpio.gz
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh

@@ -9,6 +9,15 @@ ALL_ENVS=(native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh
 # Kernel parameter that forces the legacy (pre-assist) Xen PV IOPL path.
 LEGACY_IOPL_PARAM=xen_legacy_iopl
 
+# The dom0 of the xen-domu-* environments, which runs Xen's toolstack and
+# creates the kernel under test with xl: the unpatched (mainline) kernel
+# of the primary base, the same build that is tested as "unpatched" there;
+# Kconfig.fragment gives every kernel what the toolstack needs.  In the
+# 7.3 lane it comes from that lane's tree (KSRC= included); other lanes
+# build or reuse Debian's 7.3 (scripts/build.sh).
+DOM0_BASE=7.3
+DOM0_VARIANT=unpatched
+
 XEN_ELF=${XEN_ELF:-$BUILD_DIR/xen/xen.elf}
 XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
 
@@ -32,7 +41,7 @@ env_boot_files() {
 	local kdir=$LANE_DIR/$2
 
 	if env_is_domu "$1"; then
-		printf '%s\n' "$BUILD_DIR/$DOM0_BASE/dom0/bzImage" "$kdir/dom0-initramfs.cpio.gz"
+		printf '%s\n' "$BUILD_DIR/$DOM0_BASE/$DOM0_VARIANT/bzImage" "$kdir/dom0-initramfs.cpio.gz"
 	else
 		printf '%s\n' "$kdir/bzImage" "$kdir/initramfs.cpio.gz"
 	fi

@@ -8,15 +8,10 @@
 #                  show that the module builds, loads and says
 #                  "unsupported by this kernel" there; bare metal only
 #
-# and one kernel that is not under test:
-#
-#   dom0           the pristine 6.12 tree with what Xen's toolstack needs
-#                  (Kconfig.fragment-dom0): the dom0 that creates the
-#                  xen-domu-* guests with xl (scripts/lib/dom0.sh)
+# The unpatched kernel of 7.3 is also the dom0 that creates the xen-domu-*
+# guests with xl (DOM0_BASE in scripts/lib/envs.sh).
 
 ALL_VARIANTS=(unpatched patched patched-noxen)
-# shellcheck disable=SC2034  # used by the scripts that source us
-DOM0_BASE=6.12
 
 variant_known() {
 	in_list "$1" "${ALL_VARIANTS[@]}"
@@ -27,22 +22,17 @@ check_variant() {
 	variant_known "$1" || die "unknown kernel variant '$1' (known: ${ALL_VARIANTS[*]})"
 }
 
-# Like check_variant, for the kernels the harness builds: the dom0 too.
-check_buildable() {
-	[ "$1" = dom0 ] || check_variant "$1"
-}
-
 # The source tree of a variant.
 variant_tree() {
 	case "$1" in
-	unpatched | dom0) printf '%s\n' "$LANE_DIR/src" ;;
+	unpatched) printf '%s\n' "$LANE_DIR/src" ;;
 	*) printf '%s\n' "$LANE_DIR/tree-patched" ;;
 	esac
 }
 
 # Whether a variant is built from the tree with the series applied.
 variant_has_series() {
-	[ "$1" != unpatched ] && [ "$1" != dom0 ]
+	[ "$1" != unpatched ]
 }
 
 # The config fragments of a variant, in the order they are merged: later
@@ -54,7 +44,6 @@ variant_fragments() {
 	fi
 	case "$1" in
 	patched-noxen) printf '%s\n' "$REPO_DIR/Kconfig.fragment-noxen" ;;
-	dom0) printf '%s\n' "$REPO_DIR/Kconfig.fragment-dom0" ;;
 	esac
 }
 
