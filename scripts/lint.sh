@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static checks: checkpatch.pl --strict of each base tree on every patch of
-# its series and on the module and selftest sources, shellcheck on every
-# shell script.  Any finding fails.
+# its series and on the module and selftest sources, the selftests that a
+# series carries against selftests/x86 (scripts/check-selftest-patches.sh),
+# and every shell script through shellcheck.  Any finding fails.
 #
 # Usage: [BASES="7.3 6.12 6.1"] scripts/lint.sh   (the module and selftest
 #        sources are checked with the first base's checkpatch.pl)
@@ -51,6 +52,16 @@ checkpatch_sources() {
 	done
 }
 
+# The selftests a series carries must be the repository's, unchanged.
+selftests_unchanged() {
+	if ! "$(dirname "$0")/check-selftest-patches.sh" "$REPO_DIR/patches/$1" \
+		>"$BUILD_DIR/logs/selftest-patches.out" 2>&1; then
+		printf 'selftests in the %s series differ from selftests/x86:\n' "$1"
+		sed 's/^/    /' "$BUILD_DIR/logs/selftest-patches.out"
+		failed=1
+	fi
+}
+
 shell_scripts() {
 	local f
 	for f in "$REPO_DIR"/scripts/*.sh "$REPO_DIR"/scripts/*/*.sh \
@@ -76,6 +87,7 @@ main() {
 		BASE=$base "$(dirname "$0")/prepare-tree.sh"
 		msg "checkpatch --strict, Linux $base tree"
 		checkpatch_series "$base"
+		selftests_unchanged "$base"
 	done
 	checkpatch_sources "${bases%% *}"
 	msg "shellcheck"
