@@ -28,6 +28,9 @@ UNPATCHED_OBJ=$LANE_DIR/obj-unpatched
 # What the walk has built: a key line, then the hash of each patch that
 # built, one a line, in series order.
 WALK_RECORD=$LANE_DIR/build-each.record
+# The text size of vmlinux at the base and after each patch, for the
+# object-code figures of commit messages and cover letters.
+TEXT_SIZES=$LANE_DIR/build-each.text-sizes
 
 # The base commit and the config fragments: a change to either means the
 # walk starts again from the unpatched build.
@@ -91,6 +94,18 @@ build_step() {
 		die "the $BASE series does not build after patch $count: $(basename "$patch")"
 	fi
 	patch_hash "$patch" >>"$WALK_RECORD"
+	record_text_size "$OBJ" "$(basename "$patch")"
+}
+
+# record_text_size OBJ NAME: the text size of OBJ/vmlinux, and its change
+# from the line before
+record_text_size() {
+	local obj=$1 name=$2 text prev
+
+	text=$(size "$obj/vmlinux" | awk 'NR == 2 { print $1 }')
+	prev=$(tail -n 1 "$TEXT_SIZES" 2>/dev/null | cut -f2)
+	printf '%s\t%s\t%+d\n' "$name" "$text" "$((text - ${prev:-$text}))" >>"$TEXT_SIZES"
+	note "vmlinux text: $text bytes ($((text - ${prev:-$text})) from the step before; $TEXT_SIZES)"
 }
 
 main() {
@@ -109,10 +124,16 @@ main() {
 	if [ "$built" = 0 ]; then
 		msg "building the $BASE series patch by patch, from a copy of the unpatched build: $OBJ"
 		seed_from_unpatched
+		: >"$TEXT_SIZES"
+		record_text_size "$UNPATCHED_OBJ" base
 	else
 		msg "building the $BASE series patch by patch, after patch $built (built before)"
 		head -n $((built + 1)) "$WALK_RECORD" >"$WALK_RECORD.tmp"
 		mv "$WALK_RECORD.tmp" "$WALK_RECORD"
+		if [ -f "$TEXT_SIZES" ]; then
+			head -n $((built + 1)) "$TEXT_SIZES" >"$TEXT_SIZES.tmp"
+			mv "$TEXT_SIZES.tmp" "$TEXT_SIZES"
+		fi
 	fi
 	for ((count = built + 1; count <= ${#patches[@]}; count++)); do
 		build_step "$count" "${#patches[@]}" "${patches[count - 1]}"
