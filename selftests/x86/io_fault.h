@@ -20,8 +20,8 @@
  * and the far ports (0x0, 0x3ff, 0x400, 0xffff) are only ever read, and
  * only where the kernel must make the read fault, so they reach hardware
  * only if the kernel is broken.  0xffff is read successfully only when
- * io_probe_far_ports() says so: when HARNESS_ENV is set in the
- * environment.  A harness sets it where the machine is known to decode
+ * io_probe_far_ports() says so: when IO_SELFTEST_FAR_PORTS=1 is set in
+ * the environment.  Set it only where the machine is known to decode
  * nothing there, as QEMU's pc and q35 machines decode nothing at or above
  * 0xc080; on other hardware a device may sit at 0xffff.  Avoided on purpose:
  * PIC 0x20/0xa0, PIT 0x40-0x43, 0x61, 0x70/0x71, PCI config 0xcf8-0xcff,
@@ -215,10 +215,12 @@ static inline bool io_is_gp_segv(const struct io_result *r)
 	       r->trapno == X86_TRAP_GP;
 }
 
-/* See the header comment: a successful read of 0xffff with HARNESS_ENV only. */
+/* See the header comment: 0xffff is read successfully only on request. */
 static inline bool io_probe_far_ports(void)
 {
-	return !!getenv("HARNESS_ENV");
+	const char *far = getenv("IO_SELFTEST_FAR_PORTS");
+
+	return far && !strcmp(far, "1");
 }
 
 static inline int io_capget(struct __user_cap_data_struct data[2])

@@ -23,8 +23,8 @@
  *
  * Ports (see io_fault.h for why they are safe): 0x80 and 0xed are read
  * and written; 0x81 and 0xffff are only read, and only where the read
- * must fault, except that 0xffff is read under iopl(3) when HARNESS_ENV
- * is set.
+ * must fault, except that 0xffff is read under iopl(3) with
+ * IO_SELFTEST_FAR_PORTS=1.
  */
 #define _GNU_SOURCE
 #include <pthread.h>

@@ -21,7 +21,7 @@
  * Ports (see io_fault.h for why they are safe): 0x80 and 0xed are read
  * and written; 0x1, 0x7f, 0x81, 0xec, 0xee, 0x3ff, 0x400, 0x401, 0xfffe
  * and 0xffff are only read where the read must fault; 0x400 and 0xffff
- * are read successfully only when HARNESS_ENV is set.
+ * are read successfully only with IO_SELFTEST_FAR_PORTS=1.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>

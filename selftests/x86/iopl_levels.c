@@ -21,7 +21,7 @@
  *    SIGSEGV.
  *
  * Ports (see io_fault.h for why they are safe): 0x80 and 0xed are read
- * and written; 0xffff is read only when HARNESS_ENV is set.
+ * and written; 0xffff is read only with IO_SELFTEST_FAR_PORTS=1.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -212,7 +212,7 @@ static void expect_cli_sti(unsigned int level, bool want_fault)
 static void test_top_port(void)
 {
 	if (!io_probe_far_ports()) {
-		ksft_test_result_skip("level 3: inb 0xffff: HARNESS_ENV not set\n");
+		ksft_test_result_skip("level 3: inb 0xffff: IO_SELFTEST_FAR_PORTS=1 not set\n");
 		return;
 	}
 	if (sys_iopl(3))
