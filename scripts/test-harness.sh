@@ -244,6 +244,47 @@ test_incremental_apply() {
 	fi
 }
 
+# format-series.sh on a tiny tree whose get_maintainer.pl is a stand-in:
+# every patch gets its To: and Cc:, the cover letter the text given and
+# the union of the addresses, and the series directory its new patches
+# only.
+test_format_series() {
+	local tree=$SCRATCH/linux-fmt series=$SCRATCH/series-fmt cover=$SCRATCH/cover.txt
+	local -a env=(env BUILD_DIR="$SCRATCH/build-fmt" BASE=7.3 SERIES_DIR="$series")
+
+	fake_kernel_tree "$tree" 7 3
+	git -C "$tree" tag base
+	mkdir -p "$tree/scripts" "$series"
+	# --m: the maintainer; otherwise (--no-m --r --l) the list.
+	printf '%s\n' '#!/bin/sh' \
+		'case " $* " in *" --m "*) echo "Maint Ainer <m@example.org>" ;;' \
+		'*) echo "list@example.org" ;; esac' >"$tree/scripts/get_maintainer.pl"
+	chmod +x "$tree/scripts/get_maintainer.pl"
+	git -C "$tree" add scripts
+	git -C "$tree" -c user.name=t -c user.email=t@localhost commit -q -m "scripts: stand-in"
+	git -C "$tree" tag -f base >/dev/null
+	sed -i 's/two/2/' "$tree/arch/x86/file.c"
+	git -C "$tree" -c user.name="A Uthor" -c user.email=a@example.org commit -q -am "x86: change two"
+	touch "$series/0009-stale.patch"
+	printf '%s\n' "x86: the subject" "" "The body." >"$cover"
+	if "${env[@]}" "$REPO_DIR/scripts/format-series.sh" "$tree" "$cover" >"$SCRATCH/out" 2>&1 &&
+		[ ! -e "$series/0009-stale.patch" ] &&
+		grep -q '^To: Maint Ainer <m@example.org>$' "$series"/0001-*.patch &&
+		grep -q '^Cc: list@example.org$' "$series"/0001-*.patch &&
+		grep -q '^Subject: \[PATCH 0/1\] x86: the subject$' "$series/0000-cover-letter.patch" &&
+		grep -q '^From: A Uthor <a@example.org>$' "$series/0000-cover-letter.patch" &&
+		grep -q '^The body\.$' "$series/0000-cover-letter.patch" &&
+		grep -q '^To: Maint Ainer <m@example.org>$' "$series/0000-cover-letter.patch"; then
+		ok "format-series: To:/Cc: per patch, the cover letter's text and author, no stale patch"
+	else
+		not_ok "format-series: To:/Cc: per patch, the cover letter's text and author, no stale patch"
+		sed 's/^/# /' "$SCRATCH/out" "$series"/0000-cover-letter.patch 2>/dev/null | head -40
+	fi
+	printf '%s\n' "no blank line" "The body." >"$cover"
+	expect_error "format-series: a cover text without a blank second line" "must be followed by a blank line" \
+		"${env[@]}" "$REPO_DIR/scripts/format-series.sh" "$tree" "$cover"
+}
+
 # stub_debian_tools DIR: an apt-get and a dpkg-deb in DIR that stand for
 # Debian's: apt-get records its arguments in $STUB_LOG and "downloads" an
 # empty .deb (or fails with STUB_FAIL=1), dpkg-deb "unpacks" it as the
@@ -401,6 +442,7 @@ main() {
 	test_bad_input
 	test_bases
 	test_incremental_apply
+	test_format_series
 	echo "1..$((passed + failed))"
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]
