@@ -288,8 +288,12 @@ GS_SHOW(smap)
 	if (!cpu_has_smap() && !boot_cpu_has(X86_FEATURE_SMAP))
 		return sysfs_emit(buf, "not supported by the cpu\n");
 
+	/*
+	 * CR4 itself, not the per-CPU shadow: 7.3 exports cr4_read_shadow()
+	 * to KVM only, and the register is what the CPU enforces.
+	 */
 	preempt_disable();
-	cr4 = cr4_read_shadow();
+	cr4 = __read_cr4();
 	preempt_enable();
 	/* The real flags: a paravirt save_fl need not return AC at all. */
 	eflags = native_save_fl();
