@@ -5,6 +5,10 @@
  * /sys/hypervisor, the kernel command line and CPUID as user space sees
  * it.  When the harness says which environment and kernel variant this
  * is (HARNESS_ENV, HARNESS_VARIANT), also check the values expected there.
+ * HARNESS_BASE says which series that is: the 7.3 one does not carry the
+ * boot-declared hypervisor record (its design is being redone), so its
+ * patched kernel, like an unpatched one, lacks the boot_hypervisor_*
+ * values.
  */
 
 #include <cpuid.h>
@@ -446,9 +450,23 @@ static size_t nr_expect(const struct expect *e)
 	return n;
 }
 
+/* Bases whose series adds the boot-declared hypervisor record. */
+static bool base_has_boot_record(void)
+{
+	const char *base = getenv("HARNESS_BASE");
+
+	return !base || strcmp(base, "7.3");
+}
+
+static bool is_boot_record_attr(const char *attr)
+{
+	return !strncmp(attr, "boot_hypervisor_", strlen("boot_hypervisor_"));
+}
+
 static void check_expected(const struct expect *e, const char *env,
 			   const char *variant)
 {
+	const char *want = e->val;
 	char val[VAL_MAX];
 	bool ok;
 
@@ -456,16 +474,18 @@ static void check_expected(const struct expect *e, const char *env,
 		ksft_test_result_fail("%s/%s: %s readable\n", env, variant, e->attr);
 		return;
 	}
-	if (e->val)
-		ok = !strcmp(val, e->val);
+	if (is_boot_record_attr(e->attr) && !base_has_boot_record())
+		want = UNSUPPORTED;
+	if (want)
+		ok = !strcmp(val, want);
 	else
 		ok = !unsupported(val) && strcmp(val, "none") &&
 		     strcmp(val, "malformed") && strcmp(val, "0");
-	if (!ok || !e->val)
+	if (!ok || !want)
 		ksft_print_msg("%s is '%s', expected '%s'\n", e->attr, val,
-			       e->val ? e->val : "a value");
+			       want ? want : "a value");
 	ksft_test_result(ok, "%s/%s: %s = %s\n", env, variant, e->attr,
-			 e->val ? e->val : "<a value>");
+			 want ? want : "<a value>");
 }
 
 #define NR_CROSSCHECKS 6
