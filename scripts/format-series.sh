@@ -90,7 +90,7 @@ fill_cover() {
 }
 
 main() {
-	local tree=${1:-} cover=${2:-} out patch all_to all_cc name email
+	local tree=${1:-} cover=${2:-} out patch all_to all_cc first name email
 	local -a patches
 
 	[ $# -eq 2 ] || die "usage: BASE=<base> scripts/format-series.sh TREE COVER"
@@ -103,8 +103,11 @@ main() {
 	trap "rm -rf '$out'" EXIT
 	# The cover letter is from the series' author, not from whoever runs
 	# this.
-	name=$(git -C "$tree" log --reverse --format=%an base..HEAD | head -n 1)
-	email=$(git -C "$tree" log --reverse --format=%ae base..HEAD | head -n 1)
+	# sed, not head: head would close the pipe early, and pipefail would
+	# then take git's SIGPIPE for a failure.
+	first=$(git -C "$tree" rev-list --reverse base..HEAD | sed -n 1p)
+	name=$(git -C "$tree" log -1 --format=%an "$first")
+	email=$(git -C "$tree" log -1 --format=%ae "$first")
 	git -C "$tree" -c user.name="$name" -c user.email="$email" \
 		format-patch -q --cover-letter --subject-prefix=PATCH -o "$out" base..HEAD
 	all_to=$out/all.to
