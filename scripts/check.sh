@@ -45,9 +45,9 @@ bases_with_series() {
 }
 
 # The kernel variants each base is tested with: unpatched and patched on
-# 7.3, the patched kernel only on the backports (see above).  VARIANTS= can still
-# add a backport's unpatched kernel: the entries of scripts/known-failures
-# for "unpatched" match any base.
+# 7.3, the patched kernel only on the backports (see above).  VARIANTS=
+# can still add a backport's unpatched kernel: the entries of
+# scripts/known-failures for "unpatched" match any base.
 base_variants() {
 	if [ -n "${VARIANTS:-}" ]; then
 		printf '%s\n' "$VARIANTS"
