@@ -11,7 +11,9 @@
 #        created by xl in a Xen PV dom0: xen-domu-pv xen-domu-pvh xen-domu-hvm
 #   KERNEL=, INITRD=  boot these instead of the harness's build
 #   TESTS=a,b         run only these tests in the guest
-#   BOOT_TIMEOUT=s    seconds before the guest is declared hung
+#   BOOT_STALL=s      seconds without console output before the guest
+#                     is declared hung (scripts/lib/guest-watch.sh)
+#   BOOT_TIMEOUT=s    seconds a boot may take at most, output or not
 #   KERNEL_ARGS=...   more kernel parameters
 #   FORCE_BOOT=1      boot a cell that scripts/known-unbootable lists
 # Output: $BUILD_DIR/results/$BASE/<variant>/<env>/{console.log,outcome}
@@ -24,11 +26,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/envs.sh"
 # shellcheck source=scripts/lib/emulator-defects.sh
 . "$(dirname "$0")/lib/emulator-defects.sh"
-
-END_MARK='@@HARNESS END'
-# The dom0 of the domU environments reports a domU it saw crash, or one
-# that xl could not create (scripts/guest/dom0-init).
-PANIC_RE='Kernel panic - not syncing|Panic on CPU|\(XEN\) \*\*\*\* Panic|Fatal exception|Domain 0 crashed|^dom0: (domU [^ ]+ crashed|xl create failed)'
+# shellcheck source=scripts/lib/guest-watch.sh
+. "$(dirname "$0")/lib/guest-watch.sh"
 
 kernel_cmdline() {
 	local env=$1 variant=$2
@@ -99,52 +98,6 @@ host_checks() {
 	echo "@@TEST env_check rc=$rc secs=0"
 }
 
-# Let the console show how the crash ended: a few seconds for the panic
-# message, and in a domU environment until the dom0 has said what became
-# of the domU (at most 30 s).
-settle_after_crash() {
-	local i
-
-	sleep 3
-	env_is_domu "$env" || return 0
-	for ((i = 0; i < 27; i++)); do
-		grep -aqE '^dom0: (domU [^ ]+ (crashed|is gone)|xl create failed)' "$1" && return
-		sleep 1
-	done
-}
-
-# watch_guest PID LOG TIMEOUT: print the outcome once the guest is done.
-watch_guest() {
-	local pid=$1 log=$2 limit=$3 start=$SECONDS next=30
-
-	while kill -0 "$pid" 2>/dev/null; do
-		if grep -qF "$END_MARK" "$log"; then
-			sleep 1
-			echo finished
-			return
-		fi
-		if grep -qE "$PANIC_RE" "$log"; then
-			settle_after_crash "$log"
-			echo crash
-			return
-		fi
-		if [ $((SECONDS - start)) -ge "$limit" ]; then
-			echo timeout
-			return
-		fi
-		if [ $((SECONDS - start)) -ge "$next" ]; then
-			note "... still booting: $((SECONDS - start))s, console $log" >&2
-			next=$((next + 30))
-		fi
-		sleep 1
-	done
-	if grep -qF "$END_MARK" "$log"; then
-		echo finished
-	else
-		echo crash
-	fi
-}
-
 stop_guest() {
 	local pid=$1
 
@@ -157,11 +110,25 @@ boot_once() {
 	local log=$1 pid outcome
 	shift
 
+	rm -f "$log.timeout" "$log.silence"
 	"$@" </dev/null >"$log" 2>&1 &
 	pid=$!
-	outcome=$(watch_guest "$pid" "$log" "${BOOT_TIMEOUT:-$(env_timeout "$env")}")
+	outcome=$(watch_guest "$pid" "$log" "${BOOT_STALL:-$(env_stall_limit "$env")}" \
+		"${BOOT_TIMEOUT:-$(env_time_limit "$env")}")
 	stop_guest "$pid"
 	echo "$outcome"
+}
+
+# keep_watch_notes LOG NAME: keep what the watcher noted about the boot
+# whose console is LOG, as NAME.timeout and NAME.silence in $out.
+keep_watch_notes() {
+	local what
+
+	for what in timeout silence; do
+		if [ -f "$1.$what" ]; then
+			mv "$1.$what" "$out/$2.$what"
+		fi
+	done
 }
 
 main() {
@@ -200,12 +167,14 @@ main() {
 	boots=1
 	while [ "$boots" -lt "$MAX_BOOTS" ] && why=$(emulator_flake "$outcome" "$log"); do
 		mv "$log" "$out/console.boot$boots.log"
+		keep_watch_notes "$log" "console.boot$boots"
 		warn "$env: boot $boots: $why; booting again (its console: $out/console.boot$boots.log)"
 		echo "boot $boots: $why (console.boot$boots.log)" >>"$out/retried"
 		boots=$((boots + 1))
 		outcome=$(boot_once "$log" "${cmd[@]}")
 	done
 	echo "$outcome" >"$out/outcome"
+	keep_watch_notes "$log" console
 	host_checks "$env" "$log" >"$out/host.log"
 	note "boot $BASE/$variant in $env: $outcome after $((SECONDS - start))s"
 	timing_record "boot $BASE/$variant $env" $((SECONDS - start))

@@ -126,12 +126,13 @@ def tap_verdict(lines):
     return "PASS", "%d passed, %d skipped" % (passed, skipped)
 
 
-def classify(test, tap, ends, outcome):
+def classify(test, tap, ends, outcome, hang=None):
     if test not in ends:
         if outcome == "finished":
             return "MISSING", "the guest finished without reporting it"
         if outcome == "timeout":
-            return "TIMEOUT", "the guest hung before reporting it"
+            return "TIMEOUT", "the guest hung before reporting it" + (
+                " (%s)" % hang if hang else "")
         return "CRASH", "the guest crashed before reporting it"
     rc, _ = ends[test]
     lines = tap.get(test, [])
@@ -168,12 +169,16 @@ def guest(outdir):
     results = []
     entries = known_failures()
     skipped = os.path.join(outdir, "skipped")
+    hang = None
+    if os.path.exists(os.path.join(outdir, "console.timeout")):
+        with open(os.path.join(outdir, "console.timeout")) as f:
+            hang = f.read().strip()
     for test in expected + sorted(set(ends) - set(expected)):
         if outcome == "skipped":
             with open(skipped) as f:
                 status, reason = "SKIP", "not booted: " + f.read().strip()
         else:
-            status, reason = classify(test, tap, ends, outcome)
+            status, reason = classify(test, tap, ends, outcome, hang)
         rc, secs = ends.get(test, (None, None))
         results.append(excuse(dict(meta, test=test, status=status, rc=rc,
                                    secs=secs, detail=reason, tap=tap.get(test, [])),

@@ -434,10 +434,49 @@ test_emulator_defects() {
 		no "a test's own output says Segmentation fault"
 }
 
+# expect_watch WHAT OUTCOME PATTERN CMD...: scripts/lib/guest-watch.sh
+# judges the "guest" CMD (a shell loop on the host) as OUTCOME, and a
+# timeout's reason matches PATTERN.
+expect_watch() {
+	local what=$1 want=$2 pattern=$3 log=$SCRATCH/watch/console.log got pid
+	shift 3
+
+	mkdir -p "$SCRATCH/watch"
+	rm -f "$log" "$log.timeout"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	got=$(WATCH_INTERVAL=0.2 WATCH_NOTE_EVERY=100 watch_guest "$pid" "$log" 3 8 2>/dev/null)
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [ "$got" = "$want" ] && { [ -z "$pattern" ] || grep -qE "$pattern" "$log.timeout"; }; then
+		ok "watch: $what is $want"
+	else
+		not_ok "watch: $what is $want (got $got: $(cat "$log.timeout" 2>/dev/null))"
+	fi
+}
+
+# A guest is hung when it stops printing, not when it is slow (stall 3 s,
+# backstop 8 s).
+test_watch() {
+	# shellcheck source=scripts/lib/guest-watch.sh
+	. "$REPO_DIR/scripts/lib/guest-watch.sh"
+	expect_watch "a guest printing each second for 6 s" finished "" \
+		bash -c 'for i in 1 2 3 4 5 6; do echo ok; sleep 1; done; echo "@@HARNESS END rc=0"; sleep 30'
+	expect_watch "a guest quiet after its first line" timeout "no console output for 3s" \
+		bash -c 'echo "@@HARNESS BEGIN"; sleep 30'
+	expect_watch "a guest printing without end" timeout "still running after 8s" \
+		bash -c 'while :; do echo "warning"; sleep 0.5; done'
+	expect_watch "a guest that panics" crash "" \
+		bash -c 'echo "Kernel panic - not syncing: x"; sleep 30'
+	expect_watch "a guest gone without its end mark" crash "" \
+		bash -c 'echo "@@HARNESS BEGIN"'
+}
+
 main() {
 	echo "TAP version 13"
 	test_relocate
 	test_report
+	test_watch
 	test_emulator_defects
 	test_bad_input
 	test_bases
