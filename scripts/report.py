@@ -9,8 +9,11 @@
                            environment x test matrix; write DIR/summary.json,
                            DIR/results.tap and DIR/junit.xml
 
-The worst status decides the exit code: PASS and SKIP exit 0; FAIL,
-CRASH, TIMEOUT and MISSING exit 1.
+The most severe status decides a cell's and the run's verdict, and the
+exit code: SKIP, PASS and XFAIL exit 0; FAIL, MISSING, TIMEOUT and CRASH
+exit 1.  A skip is the least severe: a test that cannot apply in an
+environment (io_domu_ungranted outside a domU) leaves the verdict of the
+tests that ran, and a cell or run is SKIP only when nothing in it ran.
 """
 
 import fnmatch
@@ -24,8 +27,15 @@ from xml.sax.saxutils import escape, quoteattr
 # Severity order: the most severe status of a set wins.
 # XFAIL: a known failure, marked "# TODO" by the test or listed in
 # scripts/known-failures with its reason; shown, but not failing the run.
-SEVERITY = ["PASS", "XFAIL", "SKIP", "FAIL", "MISSING", "TIMEOUT", "CRASH"]
+SEVERITY = ["SKIP", "PASS", "XFAIL", "FAIL", "MISSING", "TIMEOUT", "CRASH"]
 BAD = {"FAIL", "CRASH", "TIMEOUT", "MISSING"}
+# What a run's verdict says, where its word alone could mislead.
+VERDICT_MEANING = {
+    "PASS": "every test that applies passed",
+    "XFAIL": "every test that applies passed, but for failures that "
+             "scripts/known-failures or the test itself explains",
+    "SKIP": "no test ran",
+}
 KSFT_SKIP = 4
 KILLED_BY_TIMEOUT = 128 + 9
 
@@ -246,17 +256,28 @@ def env_order(env):
     return (known.index(env) if env in known else len(known), env)
 
 
+def skip_reason(detail):
+    """The reason of a skip, without the TAP plan line it came from."""
+    return re.sub(r"^(1\.\.0\s*)?#\s*SKIP\s*", "", detail) or detail
+
+
+def todo_reason(detail):
+    """The reason of a known failure: what follows a TAP line's # TODO."""
+    found = re.search(r"#\s*TODO\s*(.*)$", detail)
+    return found.group(1) if found and found.group(1) else detail
+
+
 def write_tap(results, path):
     with open(path, "w") as f:
         f.write("TAP version 13\n1..%d\n" % len(results))
         for i, r in enumerate(results, 1):
             name = "%s/%s/%s/%s" % (r["base"], r["variant"], r["env"], r["test"])
-            ok = "not ok" if r["status"] in BAD else "ok"
+            ok = "not ok" if r["status"] in BAD or r["status"] == "XFAIL" else "ok"
             directive = ""
             if r["status"] == "SKIP":
-                directive = " # SKIP " + r["detail"]
+                directive = " # SKIP " + skip_reason(r["detail"])
             elif r["status"] == "XFAIL":
-                directive = " # TODO " + r["detail"]
+                directive = " # TODO " + todo_reason(r["detail"])
             f.write("%s %d - %s%s\n" % (ok, i, name, directive))
             if r["status"] in BAD:
                 f.write("  ---\n  status: %s\n  detail: %s\n  ...\n"
@@ -270,7 +291,7 @@ def write_junit(results, path):
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
     for name, cases in sorted(suites.items()):
         bad = sum(r["status"] in BAD for r in cases)
-        skipped = sum(r["status"] == "SKIP" for r in cases)
+        skipped = sum(r["status"] in ("SKIP", "XFAIL") for r in cases)
         out.append("  <testsuite name=%s tests=\"%d\" failures=\"%d\" skipped=\"%d\">"
                    % (quoteattr(name), len(cases), bad, skipped))
         for r in cases:
@@ -281,7 +302,11 @@ def write_junit(results, path):
                            % (quoteattr(r["status"]), quoteattr(r["detail"]),
                               escape("\n".join(r["tap"]))))
             elif r["status"] == "SKIP":
-                out.append("      <skipped message=%s/>" % quoteattr(r["detail"]))
+                out.append("      <skipped message=%s/>" % quoteattr(skip_reason(r["detail"])))
+            elif r["status"] == "XFAIL":
+                # JUnit has no expected failure: a skip that says so.
+                out.append("      <skipped type=\"xfail\" message=%s/>"
+                           % quoteattr("known failure: " + todo_reason(r["detail"])))
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")
@@ -296,7 +321,8 @@ def matrix(topdir):
         return 1
     print_matrix(results)
     status = worst(r["status"] for r in results)
-    counts = {s: sum(r["status"] == s for r in results) for s in SEVERITY}
+    counts = {s: sum(r["status"] == s for r in results)
+              for s in ["PASS", "XFAIL", "SKIP"] + SEVERITY[3:]}
     with open(os.path.join(topdir, "summary.json"), "w") as f:
         json.dump({"verdict": status, "counts": counts, "results": results}, f, indent=1)
     write_tap(results, os.path.join(topdir, "results.tap"))
@@ -304,7 +330,9 @@ def matrix(topdir):
     print("\n%s" % ", ".join("%d %s" % (n, s) for s, n in counts.items() if n))
     print("%d passed, %d failed, %d skipped" % (
         counts["PASS"] + counts["XFAIL"], sum(counts[s] for s in BAD), counts["SKIP"]))
-    print("verdict: %s (results: %s/summary.json, results.tap, junit.xml)" % (status, topdir))
+    meaning = VERDICT_MEANING[status] + "; " if status in VERDICT_MEANING else ""
+    print("verdict: %s (%sresults: %s/summary.json, results.tap, junit.xml)"
+          % (status, meaning, topdir))
     return 1 if status in BAD else 0
 
 

@@ -121,6 +121,46 @@ test_report() {
 		not_ok "report: an all-PASS matrix exits zero"
 	fi
 	test_matrix_order "$d" "$pass@@HARNESS END rc=0\n"
+	test_verdicts "$d" "$pass"
+}
+
+# expect_line WHAT FILE LINE: FILE has LINE, whole
+expect_line() {
+	if grep -qxF "$3" "$2"; then
+		ok "report: $1"
+	else
+		not_ok "report: $1 (no line '$3' in ${2##*/})"
+		sed 's/^/# /' "$2"
+	fi
+}
+
+# A skip leaves the verdict of what ran; TAP and JUnit say what a known
+# failure and a skip are.
+test_verdicts() {
+	local d=$1 pass=$2 skip='@@T b: 1..0 # SKIP no rights\n@@TEST b rc=4 secs=0\n'
+	local todo='@@T c: 1..1\n@@T c: not ok 1 y # TODO known bug\n@@TEST c rc=0 secs=1\n'
+
+	rm -rf "$d"
+	fake_guest "$d/native" finished "a b" "$pass$skip@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$d/native" >"$SCRATCH/guest.out" || true
+	expect_line "a cell of passes and a skip is PASS" "$SCRATCH/guest.out" "    6.12/patched/native: PASS (2 tests)"
+	fake_guest "$d/xen-pv" finished "b" "$skip@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$d/xen-pv" >"$SCRATCH/guest.out" || true
+	expect_line "a cell of skips only is SKIP" "$SCRATCH/guest.out" "    6.12/patched/xen-pv: SKIP (1 tests)"
+	fake_guest "$d/xen-pvh" finished "a c" "$pass$todo@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$d/xen-pvh" >/dev/null || true
+	python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/results" >"$SCRATCH/matrix.out" || true
+	expect_line "a run of passes, skips and known failures is XFAIL" "$SCRATCH/matrix.out" \
+		"verdict: XFAIL (every test that applies passed, but for failures that scripts/known-failures or the test itself explains; results: $SCRATCH/results/summary.json, results.tap, junit.xml)"
+	expect_line "TAP: a known failure is not ok with TODO" "$SCRATCH/results/results.tap" \
+		"not ok 5 - 6.12/patched/xen-pvh/c # TODO known bug"
+	expect_line "TAP: a skip gives its reason once" "$SCRATCH/results/results.tap" \
+		"ok 2 - 6.12/patched/native/b # SKIP no rights"
+	if grep -q '<skipped type="xfail" message="known failure: known bug"/>' "$SCRATCH/results/junit.xml"; then
+		ok "report: JUnit shows a known failure as a skip that says so"
+	else
+		not_ok "report: JUnit shows a known failure as a skip that says so"
+	fi
 }
 
 # The matrix's columns come in the order of ALL_ENVS (scripts/lib/envs.sh),
