@@ -4,14 +4,19 @@
 #   VARIANTS="unpatched patched"  ENV=<one environment>  VARIANT=<one>
 #   TESTS=a,b (subset of tests in the guest)  BUILD_DIR=<dir>
 
+# boot takes one cell (ENV=, VARIANT=), the other targets sets of them
+# (ENVS=, VARIANTS=): a setting of the wrong kind is refused, not ignored.
+ONE_CELL = $(if $(ENVS)$(VARIANTS),$(error make $@ boots one cell: ENV=<environment> VARIANT=<variant>, not ENVS= or VARIANTS=))
+MANY_CELLS = $(if $(filter command line,$(origin ENV) $(origin VARIANT)),$(error make $@ takes ENVS= and VARIANTS=, not ENV= or VARIANT=))
+
 ENV ?= native
 VARIANT ?= patched
 
 run:		## main job: build, boot every environment, print the verdict
-	scripts/run.sh
+	$(MANY_CELLS)scripts/run.sh
 
 check:		## the tests: static checks, kernels, DKMS, guest matrix
-	scripts/check.sh
+	$(MANY_CELLS)scripts/check.sh
 
 deps:		## install the Debian packages the harness needs, fetch the 7.3 source
 	scripts/install-deps.sh
@@ -35,10 +40,10 @@ module:		## build the module against KDIR
 	scripts/build-module.sh
 
 boot:		## boot VARIANT in ENV and report its tests
-	scripts/boot-guest.sh $(ENV) $(VARIANT)
+	$(ONE_CELL)scripts/boot-guest.sh $(ENV) $(VARIANT)
 
 matrix:		## boot every environment and print the matrix
-	scripts/run-matrix.sh
+	$(MANY_CELLS)scripts/run-matrix.sh
 
 xl-configs:	## write xl configs for a real Xen host
 	scripts/write-xl-configs.sh

@@ -28,6 +28,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/emulator-defects.sh"
 # shellcheck source=scripts/lib/guest-watch.sh
 . "$(dirname "$0")/lib/guest-watch.sh"
+# shellcheck source=scripts/lib/settings.sh
+. "$(dirname "$0")/lib/settings.sh"
 
 kernel_cmdline() {
 	local env=$1 variant=$2
@@ -137,7 +139,8 @@ main() {
 	local -a cmd files
 	local start=$SECONDS
 
-	check_base
+	case "$env" in -h | --help) usage && exit 0 ;; esac
+	check_settings
 	env_known "$env" || die "unknown environment '$env' (known: ${ALL_ENVS[*]})"
 	check_variant "$variant"
 	variant_boots_in "$variant" "$env" || die "the $variant kernel does not boot in $env (see scripts/lib/variants.sh)"

@@ -14,6 +14,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/variants.sh"
 # shellcheck source=scripts/lib/envs.sh
 . "$(dirname "$0")/lib/envs.sh"
+# shellcheck source=scripts/lib/settings.sh
+. "$(dirname "$0")/lib/settings.sh"
 
 # Whether any environment to be booted is a domU created by a dom0.
 domu_envs_wanted() {
@@ -42,7 +44,8 @@ main() {
 	local variant here
 	here=$(dirname "$0")
 
-	check_base
+	no_arguments "$@"
+	check_settings
 	"$here/build-selftests.sh"
 	for variant in ${VARIANTS:-${ALL_VARIANTS[*]}}; do
 		"$here/build-kernel.sh" "$variant"

@@ -220,6 +220,54 @@ fake_series() {
 	sed -i 's/^-three/-seven/' "$dir"/0002-*.patch
 }
 
+# Every setting is checked before any work: nothing is built, and the
+# timings of the last run are kept.
+test_settings() {
+	local b=$1 script
+	local -a env=(env BUILD_DIR="$1")
+
+	mkdir -p "$b"
+	echo "1	kept" >"$b/timings.tsv"
+	for script in run.sh check.sh; do
+		expect_error "$script: unknown environment in ENVS" "unknown environment 'xenpv' \(known: native " \
+			"${env[@]}" ENVS="native xenpv" "$REPO_DIR/scripts/$script"
+		expect_error "$script: unknown test in TESTS" "unknown test 'iopl_level' \(known: .*iopl_levels" \
+			"${env[@]}" TESTS=kernel_log,iopl_level "$REPO_DIR/scripts/$script"
+		expect_error "$script: unknown variant" "unknown kernel variant 'patchd'" \
+			"${env[@]}" VARIANTS=patchd "$REPO_DIR/scripts/$script"
+		expect_error "$script: BOOT_JOBS not a number" "BOOT_JOBS=0: not a positive number" \
+			"${env[@]}" BOOT_JOBS=0 "$REPO_DIR/scripts/$script"
+	done
+	expect_error "check.sh: unknown base in BASES" "unknown base '6.6'" \
+		"${env[@]}" BASES="7.3 6.6" "$REPO_DIR/scripts/check.sh"
+	if [ "$(cat "$b/timings.tsv")" = "1	kept" ] && [ -z "$(find "$b" -mindepth 1 ! -name timings.tsv)" ]; then
+		ok "bad input: refused settings leave the build directory as it was"
+	else
+		not_ok "bad input: refused settings leave the build directory as it was"
+	fi
+	for script in run.sh check.sh run-matrix.sh build.sh boot-guest.sh; do
+		if "$REPO_DIR/scripts/$script" --help >"$SCRATCH/out" 2>&1 && grep -q 'ENVS\|ENV:' "$SCRATCH/out"; then
+			ok "$script --help prints its settings"
+		else
+			not_ok "$script --help prints its settings"
+		fi
+	done
+	expect_error "make boot refuses ENVS=" "make boot boots one cell" \
+		make -s -n -C "$REPO_DIR" boot ENVS=xen-pv
+	expect_error "make matrix refuses ENV=" "make matrix takes ENVS= and VARIANTS=" \
+		make -s -n -C "$REPO_DIR" matrix ENV=xen-pv
+	expect_error "make run refuses VARIANT=" "make run takes ENVS= and VARIANTS=" \
+		make -s -n -C "$REPO_DIR" run VARIANT=unpatched
+	"$REPO_DIR/scripts/run.sh" --help >"$SCRATCH/out"
+	if grep -q 'TESTS=' "$SCRATCH/out" && grep -q 'BOOT_JOBS=' "$SCRATCH/out" &&
+		grep -q 'BOOT_TIMEOUT=' "$SCRATCH/out" && grep -q 'CCACHE=' "$SCRATCH/out" &&
+		grep -q 'BUILD_DIR=' "$SCRATCH/out"; then
+		ok "run.sh --help names TESTS, BOOT_JOBS, BOOT_TIMEOUT, CCACHE and BUILD_DIR"
+	else
+		not_ok "run.sh --help names TESTS, BOOT_JOBS, BOOT_TIMEOUT, CCACHE and BUILD_DIR"
+	fi
+}
+
 test_bad_input() {
 	local b=$SCRATCH/build tree=$SCRATCH/linux head
 	local -a env=(env BUILD_DIR="$b" BASE=6.12)
@@ -229,6 +277,7 @@ test_bad_input() {
 	expect_error "unknown base" "unknown base '5.4'" \
 		env BUILD_DIR="$b" BASE=5.4 "$REPO_DIR/scripts/prepare-tree.sh"
 	expect_error "unknown option" "unknown argument" "$REPO_DIR/scripts/run.sh" --fast
+	test_settings "$b"
 	expect_error "missing KSRC" "does not exist" \
 		"${env[@]}" KSRC="$SCRATCH/none" "$REPO_DIR/scripts/prepare-tree.sh"
 	mkdir -p "$SCRATCH/empty"

@@ -33,6 +33,25 @@ die() {
 	exit 1
 }
 
+# usage: the header comment of the running script, which says what it does
+# and which settings it takes
+usage() {
+	sed -n '2,/^[^#]/{/^#/!q;s/^# \{0,1\}//;p}' "$0"
+}
+
+# no_arguments "$@": --help prints the usage; any other argument is an
+# error (settings are variables)
+no_arguments() {
+	case "${1:-}" in
+	"") return 0 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	esac
+	die "unknown argument '$1' (settings are variables; $0 --help lists them)"
+}
+
 check_base() {
 	in_list "$BASE" "${KNOWN_BASES[@]}" || die "unknown base '$BASE' (known: ${KNOWN_BASES[*]})"
 	[ -d "$SERIES_DIR" ] || die "no series for base $BASE in $SERIES_DIR"
