@@ -5,9 +5,12 @@
                            console.log, host.log, outcome and expected, as written
                            by scripts/boot-guest.sh); writes DIR/results.json
                            and DIR/state.txt, prints a summary
-  report.py matrix DIR     gather every results.json under DIR; print the
-                           environment x test matrix; write DIR/summary.json,
-                           DIR/results.tap and DIR/junit.xml
+  report.py matrix DIR [CELL...]
+                           gather every results.json under DIR (only those
+                           of the CELLs, <variant>/<env> paths under DIR,
+                           if given); print the environment x test matrix;
+                           write DIR/summary.json, DIR/results.tap and
+                           DIR/junit.xml
 
 The most severe status decides a cell's and the run's verdict, and the
 exit code: SKIP, PASS and XFAIL exit 0; FAIL, MISSING, TIMEOUT and CRASH
@@ -215,9 +218,12 @@ def guest(outdir):
     return 1 if status in BAD else 0
 
 
-def gather(topdir):
+def gather(topdir, cells=None):
+    """The results of every cell under topdir, or of the cells named."""
     results = []
     for root, _, files in sorted(os.walk(topdir)):
+        if cells is not None and os.path.relpath(root, topdir) not in cells:
+            continue
         if "results.json" in files:
             with open(os.path.join(root, "results.json")) as f:
                 results.extend(json.load(f)["results"])
@@ -314,8 +320,8 @@ def write_junit(results, path):
         f.write("\n".join(out) + "\n")
 
 
-def matrix(topdir):
-    results = gather(topdir)
+def matrix(topdir, cells=None):
+    results = gather(topdir, cells)
     if not results:
         print("no results under %s" % topdir)
         return 1
@@ -337,10 +343,13 @@ def matrix(topdir):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("guest", "matrix"):
+    if len(argv) < 3 or argv[1] not in ("guest", "matrix") or (
+            argv[1] == "guest" and len(argv) != 3):
         sys.stderr.write(__doc__)
         return 2
-    return guest(argv[2]) if argv[1] == "guest" else matrix(argv[2])
+    if argv[1] == "guest":
+        return guest(argv[2])
+    return matrix(argv[2], set(argv[3:]) if len(argv) > 3 else None)
 
 
 if __name__ == "__main__":

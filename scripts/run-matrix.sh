@@ -3,8 +3,16 @@
 # the results matrix and each environment's module state.  The worst
 # result decides the exit status.
 #
+# BOOT_JOBS guests boot at once (default 2).  A guest under QEMU's
+# emulation spends much of its time with one vCPU busy and the other
+# idle, and a Xen domU environment with the dom0 waiting on the domU, so
+# two guests at a time use the two cores of the machines this runs on
+# better than one; a guest slowed by the other is not taken for a hung
+# one (scripts/lib/guest-watch.sh).  Each boot's lines are printed
+# together when it ends, from its log beside the cell's results.
+#
 # Usage: BASE=7.3|6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
-#        [ENVS="native ..."]
+#        [ENVS="native ..."] [BOOT_JOBS=n]
 #        scripts/run-matrix.sh
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -13,40 +21,112 @@ set -euo pipefail
 . "$(dirname "$0")/lib/variants.sh"
 # shellcheck source=scripts/lib/envs.sh
 . "$(dirname "$0")/lib/envs.sh"
+# shellcheck source=scripts/lib/settings.sh
+. "$(dirname "$0")/lib/settings.sh"
 
+# print_states CELL...: the module's state as each booted cell's guest
+# printed it
 print_states() {
-	local variant env state
+	local cell dir
 
-	for variant in "$@"; do
-		for env in ${ENVS:-${ALL_ENVS[*]}}; do
-			state=$BUILD_DIR/results/$BASE/$variant/$env/state.txt
-			[ -f "$state" ] || continue
-			printf '\nModule state, Linux %s %s, %s:\n' "$BASE" "$variant" "$env"
-			sed 's/^/  /' "$state"
-		done
+	for cell in "$@"; do
+		dir=$BUILD_DIR/results/$BASE/$cell
+		[ -s "$dir/state.txt" ] || continue
+		printf '\nModule state, Linux %s %s, %s:\n' "$BASE" "${cell%%/*}" "${cell#*/}"
+		sed 's/^/  /' "$dir/state.txt"
+	done
+}
+
+# boot_cell VARIANT ENV: boot one cell; with more than one job, into a
+# log that is printed whole when the boot ends.
+boot_cell() {
+	local log=$BUILD_DIR/results/$BASE/$1/$2.boot.log
+
+	if [ "$BOOT_JOBS" = 1 ]; then
+		"$(dirname "$0")/boot-guest.sh" "$2" "$1" || true
+		return
+	fi
+	mkdir -p "$(dirname "$log")"
+	"$(dirname "$0")/boot-guest.sh" "$2" "$1" >"$log" 2>&1 || true
+	cat "$log"
+}
+
+# The boots running now: process id -> cell.
+declare -A RUNNING=()
+
+# reap_boots: forget the boots that have ended
+reap_boots() {
+	local pid
+
+	for pid in "${!RUNNING[@]}"; do
+		kill -0 "$pid" 2>/dev/null && continue
+		wait "$pid" 2>/dev/null || true
+		unset "RUNNING[$pid]"
+	done
+}
+
+# wait_for_slot LIMIT: wait until fewer than LIMIT boots run, saying every
+# minute which are still running.
+wait_for_slot() {
+	local limit=$1 waited=0
+
+	reap_boots
+	while [ "${#RUNNING[@]}" -ge "$limit" ]; do
+		sleep 2
+		waited=$((waited + 2))
+		if [ $((waited % 60)) = 0 ]; then
+			note "... booting: ${RUNNING[*]} (consoles under $BUILD_DIR/results/$BASE)"
+		fi
+		reap_boots
+	done
+}
+
+# boot_cells CELL...: boot every "variant/env" cell, BOOT_JOBS at a time
+boot_cells() {
+	local cell
+
+	for cell in "$@"; do
+		wait_for_slot "$BOOT_JOBS"
+		[ "$BOOT_JOBS" = 1 ] || note "boot $BASE/$cell started (log: $BUILD_DIR/results/$BASE/$cell.boot.log)"
+		boot_cell "${cell%%/*}" "${cell#*/}" &
+		RUNNING[$!]=$cell
+	done
+	wait_for_slot 1
+}
+
+# The summaries of all bases (scripts/check.sh) no longer say what the
+# cells hold once some are booted again; this run writes its base's own.
+# Cells it does not boot are kept as they are.
+forget_summaries() {
+	local f
+
+	for f in summary.json results.tap junit.xml; do
+		if [ -f "$BUILD_DIR/results/$f" ]; then
+			note "removing $BUILD_DIR/results/$f, the summary of an earlier scripts/check.sh run"
+			rm -f "$BUILD_DIR/results/$f"
+		fi
 	done
 }
 
 main() {
 	local variant env variants
+	local -a cells=()
 
-	check_base
+	no_arguments "$@"
+	check_settings
 	read -r -a variants <<<"${VARIANTS:-${ALL_VARIANTS[*]}}"
-	for variant in "${variants[@]}"; do
-		check_variant "$variant"
-	done
-	for env in ${ENVS:-${ALL_ENVS[*]}}; do
-		env_known "$env" || die "unknown environment '$env' (known: ${ALL_ENVS[*]})"
-	done
-	rm -rf "$BUILD_DIR/results/$BASE"
+	BOOT_JOBS=${BOOT_JOBS:-2}
 	for variant in "${variants[@]}"; do
 		for env in ${ENVS:-${ALL_ENVS[*]}}; do
 			variant_boots_in "$variant" "$env" || continue
-			"$(dirname "$0")/boot-guest.sh" "$env" "$variant" || true
+			cells+=("$variant/$env")
+			[ "$env" = native ] || ensure_xen_elf
 		done
 	done
-	print_states "${variants[@]}"
-	python3 "$REPO_DIR/scripts/report.py" matrix "$BUILD_DIR/results/$BASE"
+	forget_summaries
+	boot_cells "${cells[@]}"
+	print_states "${cells[@]}"
+	python3 "$REPO_DIR/scripts/report.py" matrix "$BUILD_DIR/results/$BASE" "${cells[@]}"
 }
 
 main "$@"

@@ -561,11 +561,80 @@ test_watch() {
 		bash -c 'echo "@@HARNESS BEGIN"'
 }
 
+# A copy of the harness whose boot-guest.sh is a stand-in: it records
+# when each boot starts and ends, and leaves a passing cell.
+fake_matrix_repo() {
+	local repo=$1
+
+	mkdir -p "$repo/patches/6.12"
+	cp -r "$REPO_DIR/scripts" "$repo/"
+	cat >"$repo/scripts/boot-guest.sh" <<'EOF_FAKE'
+#!/usr/bin/env bash
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+out=$BUILD_DIR/results/$BASE/$2/$1
+rm -rf "$out"
+mkdir -p "$out"
+echo "start $2/$1 $(date +%s.%N)" >>"$BUILD_DIR/boots.log"
+sleep 1
+echo finished >"$out/outcome"
+echo a >"$out/expected"
+printf '@@T a: 1..1\n@@T a: ok 1 x\n@@TEST a rc=0 secs=1\n@@HARNESS END rc=0\n' >"$out/console.log"
+echo "end $2/$1 $(date +%s.%N)" >>"$BUILD_DIR/boots.log"
+python3 "$REPO_DIR/scripts/report.py" guest "$out"
+EOF_FAKE
+}
+
+# most_at_once LOG: the most boots that ran at the same time
+most_at_once() {
+	sort -k3 -n "$1" | awk '$1 == "start" { n++ } $1 == "end" { n-- } n > m { m = n } END { print m + 0 }'
+}
+
+# Boots run BOOT_JOBS at a time; a subset run replaces only its own cells
+# and summarizes only them, and drops the summary of all bases.
+test_matrix_runs() {
+	local repo=$SCRATCH/matrix-repo b=$SCRATCH/build-matrix
+	local -a env=(env BUILD_DIR="$b" BASE=6.12 XEN_GZ="$SCRATCH/xen.gz")
+
+	fake_matrix_repo "$repo"
+	echo "not Xen" | gzip >"$SCRATCH/xen.gz"
+	"${env[@]}" BOOT_JOBS=2 VARIANTS=patched ENVS="native xen-pv xen-pvh" \
+		"$repo/scripts/run-matrix.sh" >"$SCRATCH/out" 2>&1 || true
+	if [ "$(most_at_once "$b/boots.log")" = 2 ] && [ "$(grep -c '^end' "$b/boots.log")" = 3 ]; then
+		ok "matrix: BOOT_JOBS=2 boots two cells at a time, and every cell"
+	else
+		not_ok "matrix: BOOT_JOBS=2 boots two cells at a time, and every cell"
+		sed 's/^/# /' "$b/boots.log" "$SCRATCH/out"
+	fi
+	rm -f "$b/boots.log"
+	echo '{}' >"$b/results/summary.json"
+	"${env[@]}" BOOT_JOBS=1 VARIANTS=patched ENVS="native xen-pv" \
+		"$repo/scripts/run-matrix.sh" >"$SCRATCH/out" 2>&1 || true
+	if [ "$(most_at_once "$b/boots.log")" = 1 ]; then
+		ok "matrix: BOOT_JOBS=1 boots one cell at a time"
+	else
+		not_ok "matrix: BOOT_JOBS=1 boots one cell at a time"
+	fi
+	if [ -f "$b/results/6.12/patched/xen-pvh/results.json" ] &&
+		python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"]
+sys.exit(sorted({x["env"] for x in r}) != ["native", "xen-pv"])' "$b/results/6.12/summary.json"; then
+		ok "matrix: a subset run keeps the other cells and summarizes only its own"
+	else
+		not_ok "matrix: a subset run keeps the other cells and summarizes only its own"
+	fi
+	if [ ! -e "$b/results/summary.json" ] && grep -q "removing .*summary.json, the summary of an earlier" "$SCRATCH/out"; then
+		ok "matrix: the summary of all bases is removed, saying so"
+	else
+		not_ok "matrix: the summary of all bases is removed, saying so"
+	fi
+}
+
 main() {
 	echo "TAP version 13"
 	test_relocate
 	test_report
 	test_watch
+	test_matrix_runs
 	test_emulator_defects
 	test_bad_input
 	test_bases
