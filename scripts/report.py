@@ -52,6 +52,8 @@ TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
 KNOWN_FAILURES = os.path.join(SCRIPTS_DIR, "known-failures")
 ENVS_SH = os.path.join(SCRIPTS_DIR, "lib", "envs.sh")
+COMMON_SH = os.path.join(SCRIPTS_DIR, "lib", "common.sh")
+VARIANTS_SH = os.path.join(SCRIPTS_DIR, "lib", "variants.sh")
 
 
 def known_failures(path=KNOWN_FAILURES):
@@ -230,15 +232,24 @@ def gather(topdir, cells=None):
     return results
 
 
+def test_order(results):
+    """Every test once, in the order the guests of the first lane report
+    them: a test is in the same row of every matrix."""
+    order = []
+    for r in sorted(results, key=lambda r: (lane_order((r["base"], r["variant"])),
+                                            env_order(r["env"]))):
+        if r["test"] not in order:
+            order.append(r["test"])
+    return order
+
+
 def print_matrix(results):
-    lanes = sorted({(r["base"], r["variant"]) for r in results})
+    lanes = sorted({(r["base"], r["variant"]) for r in results}, key=lane_order)
+    order = test_order(results)
     for base, variant in lanes:
         cells = [r for r in results if (r["base"], r["variant"]) == (base, variant)]
         envs = sorted({r["env"] for r in cells}, key=env_order)
-        tests = []
-        for r in cells:
-            if r["test"] not in tests:
-                tests.append(r["test"])
+        tests = [t for t in order if any(r["test"] == t for r in cells)]
         width = max(len(t) for t in tests + ["test"]) + 2
         print("\nLinux %s, %s:" % (base, variant))
         print("  " + "test".ljust(width) + "".join(e.ljust(15) for e in envs))
@@ -248,18 +259,31 @@ def print_matrix(results):
 
 
 @functools.lru_cache(maxsize=None)
-def harness_envs():
-    """The environments in the order of ALL_ENVS in scripts/lib/envs.sh."""
-    with open(ENVS_SH) as f:
-        found = re.search(r"^ALL_ENVS=\(([^)]*)\)", f.read(), re.M)
+def harness_list(path, name):
+    """The words of the array NAME=(...) of a harness script."""
+    with open(path) as f:
+        found = re.search(r"^%s=\(([^)]*)\)" % name, f.read(), re.M)
     if not found:
-        sys.exit("report.py: no ALL_ENVS=(...) in %s" % ENVS_SH)
+        sys.exit("report.py: no %s=(...) in %s" % (name, path))
     return found.group(1).split()
 
 
+def order_in(known, word):
+    return (known.index(word) if word in known else len(known), word)
+
+
 def env_order(env):
-    known = harness_envs()
-    return (known.index(env) if env in known else len(known), env)
+    """The order of ALL_ENVS in scripts/lib/envs.sh."""
+    return order_in(harness_list(ENVS_SH, "ALL_ENVS"), env)
+
+
+def lane_order(lane):
+    """Bases in the order of KNOWN_BASES (the primary one first), and
+    variants in that of ALL_VARIANTS (unpatched first): the order in
+    which scripts/check.sh and scripts/run-matrix.sh boot them."""
+    base, variant = lane
+    return (order_in(harness_list(COMMON_SH, "KNOWN_BASES"), base),
+            order_in(harness_list(VARIANTS_SH, "ALL_VARIANTS"), variant))
 
 
 def skip_reason(detail):

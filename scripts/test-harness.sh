@@ -180,6 +180,28 @@ test_matrix_order() {
 	else
 		not_ok "report: the matrix's environments in the harness's order (got '$header')"
 	fi
+	test_lane_order "$console"
+}
+
+# Matrices come in the order the lanes boot (7.3 first, unpatched before
+# patched), and a test keeps its row in each.
+test_lane_order() {
+	local r=$SCRATCH/lanes lane got
+	local two='@@T b: 1..1\n@@T b: ok 1 x\n@@TEST b rc=0 secs=1\n'
+
+	for lane in 6.12/patched 7.3/patched 7.3/unpatched; do
+		fake_guest "$r/$lane/native" finished "a b" "$1$two@@HARNESS END rc=0\n"
+		python3 "$REPO_DIR/scripts/report.py" guest "$r/$lane/native" >/dev/null
+	done
+	fake_guest "$r/6.1/patched/native" finished "b a" "$two$1@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$r/6.1/patched/native" >/dev/null
+	python3 "$REPO_DIR/scripts/report.py" matrix "$r" >"$SCRATCH/matrix.out" || true
+	got=$(grep -E '^Linux |^  [ab] ' "$SCRATCH/matrix.out" | awk '{ printf "%s%s ", $1, ($1 == "Linux" ? $2 $3 : "") }')
+	if [ "$got" = "Linux7.3,unpatched: a b Linux7.3,patched: a b Linux6.12,patched: a b Linux6.1,patched: a b " ]; then
+		ok "report: matrices in the order the lanes boot, each test in its row"
+	else
+		not_ok "report: matrices in the order the lanes boot, each test in its row (got '$got')"
+	fi
 }
 
 # expect_error DESCRIPTION PATTERN CMD...: CMD fails and says PATTERN

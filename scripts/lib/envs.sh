@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The guest environments: how QEMU (and Xen) boot a kernel and initramfs in
-# each.  Sourced by scripts/boot-guest.sh; the command lines are those of
-# DESIGN.md section 5, known to work under TCG emulation.
+# each.  Sourced by scripts/boot-guest.sh; the command lines are those
+# known to work under TCG emulation, with the reason for each choice.
 
 ALL_ENVS=(native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh
 	xen-domu-pv xen-domu-pvh xen-domu-hvm)
