@@ -45,6 +45,7 @@ KILLED_BY_TIMEOUT = 128 + 9
 TEST_LINE = re.compile(r"@@T (\S+): (.*)$")
 TEST_END = re.compile(r"@@TEST (\S+) rc=(\d+) secs=(\d+)")
 STATE_LINE = re.compile(r"@@S (.*)$")
+STATE_JSON = re.compile(r"@@J (.*)$")
 TAP_RESULT = re.compile(r"^(not ok|ok)\b(.*)$")
 TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 
@@ -107,6 +108,20 @@ def parse_guest_lines(lines):
         if m:
             state.append(m.group(1))
     return tap, ends, state
+
+
+def state_json(lines):
+    """The module's state from the guest's first "@@J" line: a dict, or
+    None when the guest printed none (the module did not load, or the
+    cell was not booted)."""
+    for line in lines:
+        m = STATE_JSON.search(line)
+        if m:
+            try:
+                return json.loads(m.group(1))
+            except ValueError:
+                return {"unparsed": m.group(1)}
+    return None
 
 
 def tap_verdict(lines):
@@ -199,7 +214,8 @@ def guest(outdir):
                                    secs=secs, detail=reason, tap=tap.get(test, [])),
                               entries))
     with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump({"outcome": outcome, "results": results}, f, indent=1)
+        json.dump({"outcome": outcome, "state": state_json(lines),
+                   "results": results}, f, indent=1)
     with open(os.path.join(outdir, "state.txt"), "w") as f:
         f.write("\n".join(state) + ("\n" if state else ""))
     for r in results:
@@ -220,15 +236,21 @@ def guest(outdir):
     return 1 if status in BAD else 0
 
 
-def gather(topdir, cells=None):
-    """The results of every cell under topdir, or of the cells named."""
+def gather(topdir, cells=None, states=None):
+    """The results of every cell under topdir, or of the cells named; the
+    module's state of each cell that reported one goes into states,
+    keyed by "<base>/<variant>/<env>"."""
     results = []
     for root, _, files in sorted(os.walk(topdir)):
         if cells is not None and os.path.relpath(root, topdir) not in cells:
             continue
         if "results.json" in files:
             with open(os.path.join(root, "results.json")) as f:
-                results.extend(json.load(f)["results"])
+                cell = json.load(f)
+            results.extend(cell["results"])
+            if states is not None and cell.get("state") is not None and cell["results"]:
+                r = cell["results"][0]
+                states["%s/%s/%s" % (r["base"], r["variant"], r["env"])] = cell["state"]
     return results
 
 
@@ -345,7 +367,8 @@ def write_junit(results, path):
 
 
 def matrix(topdir, cells=None):
-    results = gather(topdir, cells)
+    states = {}
+    results = gather(topdir, cells, states)
     if not results:
         print("no results under %s" % topdir)
         return 1
@@ -354,7 +377,8 @@ def matrix(topdir, cells=None):
     counts = {s: sum(r["status"] == s for r in results)
               for s in ["PASS", "XFAIL", "SKIP"] + SEVERITY[3:]}
     with open(os.path.join(topdir, "summary.json"), "w") as f:
-        json.dump({"verdict": status, "counts": counts, "results": results}, f, indent=1)
+        json.dump({"verdict": status, "counts": counts, "states": states,
+                   "results": results}, f, indent=1)
     write_tap(results, os.path.join(topdir, "results.tap"))
     write_junit(results, os.path.join(topdir, "junit.xml"))
     print("\n%s" % ", ".join("%d %s" % (n, s) for s, n in counts.items() if n))

@@ -141,7 +141,7 @@ test_verdicts() {
 	local todo='@@T c: 1..1\n@@T c: not ok 1 y # TODO known bug\n@@TEST c rc=0 secs=1\n'
 
 	rm -rf "$d"
-	fake_guest "$d/native" finished "a b" "$pass$skip@@HARNESS END rc=0\n"
+	fake_guest "$d/native" finished "a b" "$pass$skip@@S hypervisor  none\n@@J {  \"hypervisor\": \"none\"}\n@@HARNESS END rc=0\n"
 	python3 "$REPO_DIR/scripts/report.py" guest "$d/native" >"$SCRATCH/guest.out" || true
 	expect_line "a cell of passes and a skip is PASS" "$SCRATCH/guest.out" "    6.12/patched/native: PASS (2 tests)"
 	fake_guest "$d/xen-pv" finished "b" "$skip@@HARNESS END rc=0\n"
@@ -156,6 +156,12 @@ test_verdicts() {
 		"not ok 5 - 6.12/patched/xen-pvh/c # TODO known bug"
 	expect_line "TAP: a skip gives its reason once" "$SCRATCH/results/results.tap" \
 		"ok 2 - 6.12/patched/native/b # SKIP no rights"
+	if python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["states"]
+sys.exit(s != {"6.12/patched/native": {"hypervisor": "none"}})' "$SCRATCH/results/summary.json"; then
+		ok "report: summary.json has the module state of each cell that printed one"
+	else
+		not_ok "report: summary.json has the module state of each cell that printed one"
+	fi
 	if grep -q '<skipped type="xfail" message="known failure: known bug"/>' "$SCRATCH/results/junit.xml"; then
 		ok "report: JUnit shows a known failure as a skip that says so"
 	else
