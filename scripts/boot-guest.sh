@@ -115,10 +115,27 @@ boot_once() {
 	rm -f "$log.timeout" "$log.silence"
 	"$@" </dev/null >"$log" 2>&1 &
 	pid=$!
+	echo "$pid" >"$out/qemu.pid"
 	outcome=$(watch_guest "$pid" "$log" "${BOOT_STALL:-$(env_stall_limit "$env")}" \
 		"${BOOT_TIMEOUT:-$(env_time_limit "$env")}")
 	stop_guest "$pid"
+	rm -f "$out/qemu.pid"
 	echo "$outcome"
+}
+
+# On Ctrl-C or a signal: stop QEMU (a background process of a script
+# ignores SIGINT, so it would run on), and mark the cell interrupted
+# rather than leave it half written.
+interrupted() {
+	trap - INT TERM HUP
+	if [ -f "$out/qemu.pid" ]; then
+		stop_guest "$(cat "$out/qemu.pid")"
+		rm -f "$out/qemu.pid"
+	fi
+	echo interrupted >"$out/outcome"
+	warn "boot $BASE/$variant in $env interrupted; the cell says so"
+	python3 "$REPO_DIR/scripts/report.py" guest "$out" >/dev/null 2>&1 || true
+	exit 130
 }
 
 # keep_watch_notes LOG NAME: keep what the watcher noted about the boot
@@ -155,6 +172,7 @@ main() {
 	out=${OUT:-$BUILD_DIR/results/$BASE/$variant/$env}
 	rm -rf "$out"
 	mkdir -p "$out"
+	trap interrupted INT TERM HUP
 	log=$out/console.log
 	mapfile -t cmd < <(env_qemu_cmd "$env" "$kernel" "$initrd" "$(kernel_cmdline "$env" "$variant")")
 	expected_tests "$env" "$variant" >"$out/expected"

@@ -163,6 +163,8 @@ def classify(test, tap, ends, outcome, hang=None):
         if outcome == "timeout":
             return "TIMEOUT", "the guest hung before reporting it" + (
                 " (%s)" % hang if hang else "")
+        if outcome == "interrupted":
+            return "MISSING", "the boot was interrupted before the guest reported it"
         return "CRASH", "the guest crashed before reporting it"
     rc, _ = ends[test]
     lines = tap.get(test, [])

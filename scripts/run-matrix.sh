@@ -81,10 +81,25 @@ wait_for_slot() {
 	done
 }
 
+# On Ctrl-C or a signal: stop every boot.  A background job of a script
+# ignores SIGINT, so each boot-guest.sh is sent SIGTERM, on which it stops
+# its guest and marks its cell interrupted.
+stop_boots() {
+	local pid
+
+	trap - INT TERM HUP
+	for pid in "${!RUNNING[@]}"; do
+		pkill -TERM -P "$pid" 2>/dev/null || true
+	done
+	wait || true
+	die "interrupted; the cells being booted say so"
+}
+
 # boot_cells CELL...: boot every "variant/env" cell, BOOT_JOBS at a time
 boot_cells() {
 	local cell
 
+	trap stop_boots INT TERM HUP
 	for cell in "$@"; do
 		wait_for_slot "$BOOT_JOBS"
 		[ "$BOOT_JOBS" = 1 ] || note "boot $BASE/$cell started (log: $BUILD_DIR/results/$BASE/$cell.boot.log)"

@@ -657,12 +657,42 @@ sys.exit(sorted({x["env"] for x in r}) != ["native", "xen-pv"])' "$b/results/6.1
 	fi
 }
 
+# A boot stopped by a signal stops its QEMU and marks its cell
+# interrupted: a stand-in QEMU that only waits.
+test_interrupted_boot() {
+	local b=$SCRATCH/build-int stubs=$SCRATCH/int-stubs pid i
+	local cell=$SCRATCH/build-int/results/6.12/patched/native
+
+	mkdir -p "$stubs"
+	printf '#!/bin/sh\necho $$ >"%s/qemu.pid"\nexec sleep 60\n' "$stubs" >"$stubs/qemu-system-x86_64"
+	chmod +x "$stubs/qemu-system-x86_64"
+	: >"$SCRATCH/int-image"
+	env BUILD_DIR="$b" BASE=6.12 KERNEL="$SCRATCH/int-image" INITRD="$SCRATCH/int-image" \
+		PATH="$stubs:$PATH" "$REPO_DIR/scripts/boot-guest.sh" native patched >"$SCRATCH/int.out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -f "$stubs/qemu.pid" ] && break
+		sleep 0.2
+	done
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null || true
+	if [ "$(cat "$cell/outcome" 2>/dev/null)" = interrupted ] &&
+		! kill -0 "$(cat "$stubs/qemu.pid" 2>/dev/null || echo 0)" 2>/dev/null &&
+		grep -q '"status": "MISSING"' "$cell/results.json"; then
+		ok "boot: a boot stopped by a signal stops QEMU and marks its cell interrupted"
+	else
+		not_ok "boot: a boot stopped by a signal stops QEMU and marks its cell interrupted"
+		sed 's/^/# /' "$SCRATCH/int.out"
+	fi
+}
+
 main() {
 	echo "TAP version 13"
 	test_relocate
 	test_report
 	test_watch
 	test_matrix_runs
+	test_interrupted_boot
 	test_emulator_defects
 	test_bad_input
 	test_bases
