@@ -14,7 +14,9 @@
  * works but must fault) or loss (a port that faults but must work) fails
  * the test: this is what a stale I/O bitmap in the TSS, a stale bitmap
  * registered with the hypervisor, or a stale virtual IOPL after a context
- * switch looks like from user space.  The counts are reported per worker.
+ * switch looks like from user space.  So does a denied access that faults
+ * in another way than with #GP (a wrong fault), reported with its signal.
+ * The counts are reported per worker.
  *
  * IO_ISOLATION_SECS sets the run time in seconds (default 3, 1..600).
  * Each worker also runs at least MIN_RUNS iterations, however long they
@@ -73,7 +75,7 @@ static const struct role roles[] = {
 #define NR_ROLES ARRAY_SIZE(roles)
 
 struct stat_slot {
-	unsigned long iters, leaks, losses, migrations, toggles;
+	unsigned long iters, leaks, losses, wrong, migrations, toggles;
 	unsigned long reported;
 	int started;
 };
@@ -110,18 +112,33 @@ static void apply(const struct perm *p)
 		ksft_exit_fail_msg("setting permissions: %s\n", strerror(errno));
 }
 
+/*
+ * A denied access that faults in some other way than with #GP is neither
+ * a leak nor a loss: it is reported with the signal, so that its cause
+ * can be told.
+ */
 static void note(struct stat_slot *s, const char *name, const char *what,
-		 unsigned short port, bool faulted)
+		 unsigned short port, bool works, const struct io_result *r)
 {
-	if (faulted)
-		s->losses++;
-	else
+	const char *kind;
+
+	if (!r->faulted) {
 		s->leaks++;
-	if (s->reported++ < MAX_REPORTED)
-		ksft_print_msg("%s: %s 0x%x %s at iteration %lu on cpu %d\n",
-			       name, what, port,
-			       faulted ? "faulted (loss)" : "worked (leak)",
-			       s->iters, current_cpu());
+		kind = "worked (leak)";
+	} else if (works) {
+		s->losses++;
+		kind = "faulted (loss)";
+	} else {
+		s->wrong++;
+		kind = "faulted, but not with #GP (wrong fault)";
+	}
+	if (s->reported++ >= MAX_REPORTED)
+		return;
+	ksft_print_msg("%s: %s 0x%x %s at iteration %lu on cpu %d\n",
+		       name, what, port, kind, s->iters, current_cpu());
+	if (r->faulted)
+		ksft_print_msg("  signal %d, si_code %d, trap %ld, error code %#lx\n",
+			       r->signo, r->code, r->trapno, r->err);
 }
 
 static void check_port(struct stat_slot *s, const char *name, enum io_op op,
@@ -130,7 +147,7 @@ static void check_port(struct stat_slot *s, const char *name, enum io_op op,
 	struct io_result r = io_probe(op, port);
 
 	if (works ? r.faulted : !io_is_gp_segv(&r))
-		note(s, name, io_op_name[op], port, r.faulted);
+		note(s, name, io_op_name[op], port, works, &r);
 }
 
 static void check_once(struct stat_slot *s, const char *name,
@@ -152,7 +169,7 @@ static void check_once(struct stat_slot *s, const char *name,
 
 	c = io_probe(IO_CLI, 0);
 	if (all ? c.faulted || !(c.flags & X86_EFLAGS_IF) : !io_is_gp_segv(&c))
-		note(s, name, "cli", 0, c.faulted);
+		note(s, name, "cli", 0, all, &c);
 }
 
 static void move_cpu(unsigned long iter)
@@ -281,13 +298,13 @@ static void report(const int *status)
 	for (unsigned int i = 0; i < NR_ROLES; i++) {
 		struct stat_slot *s = &stats[i];
 		bool ok = s->started && s->iters > 0 && !s->leaks &&
-			  !s->losses && status[i] == 0;
+			  !s->losses && !s->wrong && status[i] == 0;
 
 		migrations += s->migrations;
 		ksft_test_result(ok,
-				 "%s: %lu runs, %lu leaks, %lu losses, %lu moves, %lu flips, exit status %d\n",
+				 "%s: %lu runs, %lu leaks, %lu losses, %lu wrong faults, %lu moves, %lu flips, exit status %d\n",
 				 roles[i].name, s->iters, s->leaks, s->losses,
-				 s->migrations, s->toggles, status[i]);
+				 s->wrong, s->migrations, s->toggles, status[i]);
 	}
 	if (nr_cpus < 2)
 		ksft_test_result_skip("migrations: only one CPU available\n");
