@@ -15,7 +15,7 @@
 #   TESTS=a,b            only these tests in the guests
 #   BOOT_JOBS=n          guests booted at once (default 2)
 #   BOOT_STALL=s         seconds of console silence that make a guest hung
-#                        (default 300)
+#                        (default 300, 600 for the HVM domU)
 #   BOOT_TIMEOUT=s       seconds a boot may take at most
 #                        (default 720 native, 1800 under Xen)
 #   CCACHE=1             compile through ccache
