@@ -107,20 +107,26 @@ stop_guest() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# boot_once LOG CMD...: run the guest, print its outcome
+# boot_once LOG CMD...: run the guest; its outcome goes to $out/outcome.
+# The watcher runs in the background and is waited for with "wait", which
+# a signal interrupts at once (a command substitution would hold off the
+# trap until the guest ended).
 boot_once() {
-	local log=$1 pid outcome
+	local log=$1 pid watcher
 	shift
 
-	rm -f "$log.timeout" "$log.silence"
+	rm -f "$log.timeout" "$log.silence" "$out/outcome"
 	"$@" </dev/null >"$log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$out/qemu.pid"
-	outcome=$(watch_guest "$pid" "$log" "${BOOT_STALL:-$(env_stall_limit "$env")}" \
-		"${BOOT_TIMEOUT:-$(env_time_limit "$env")}")
+	watch_guest "$pid" "$log" "${BOOT_STALL:-$(env_stall_limit "$env")}" \
+		"${BOOT_TIMEOUT:-$(env_time_limit "$env")}" >"$out/outcome.tmp" &
+	watcher=$!
+	echo "$watcher" >"$out/watch.pid"
+	wait "$watcher" || true
 	stop_guest "$pid"
-	rm -f "$out/qemu.pid"
-	echo "$outcome"
+	rm -f "$out/qemu.pid" "$out/watch.pid"
+	mv "$out/outcome.tmp" "$out/outcome"
 }
 
 # On Ctrl-C or a signal: stop QEMU (a background process of a script
@@ -128,10 +134,13 @@ boot_once() {
 # rather than leave it half written.
 interrupted() {
 	trap - INT TERM HUP
+	if [ -f "$out/watch.pid" ]; then
+		kill "$(cat "$out/watch.pid")" 2>/dev/null || true
+	fi
 	if [ -f "$out/qemu.pid" ]; then
 		stop_guest "$(cat "$out/qemu.pid")"
-		rm -f "$out/qemu.pid"
 	fi
+	rm -f "$out/qemu.pid" "$out/watch.pid" "$out/outcome.tmp"
 	echo interrupted >"$out/outcome"
 	warn "boot $BASE/$variant in $env interrupted; the cell says so"
 	python3 "$REPO_DIR/scripts/report.py" guest "$out" >/dev/null 2>&1 || true
@@ -184,7 +193,8 @@ main() {
 		return
 	fi
 	note "boot $BASE/$variant in $env (console: $log)"
-	outcome=$(boot_once "$log" "${cmd[@]}")
+	boot_once "$log" "${cmd[@]}"
+	outcome=$(cat "$out/outcome")
 	boots=1
 	while [ "$boots" -lt "$MAX_BOOTS" ] && why=$(emulator_flake "$outcome" "$log"); do
 		mv "$log" "$out/console.boot$boots.log"
@@ -192,9 +202,9 @@ main() {
 		warn "$env: boot $boots: $why; booting again (its console: $out/console.boot$boots.log)"
 		echo "boot $boots: $why (console.boot$boots.log)" >>"$out/retried"
 		boots=$((boots + 1))
-		outcome=$(boot_once "$log" "${cmd[@]}")
+		boot_once "$log" "${cmd[@]}"
+	outcome=$(cat "$out/outcome")
 	done
-	echo "$outcome" >"$out/outcome"
 	keep_watch_notes "$log" console
 	host_checks "$env" "$log" >"$out/host.log"
 	note "boot $BASE/$variant in $env: $outcome after $((SECONDS - start))s"
