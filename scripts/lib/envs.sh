@@ -59,10 +59,11 @@ env_extra_tests() {
 }
 
 # Seconds the console of a guest may stay quiet before it is declared
-# hung (scripts/lib/guest-watch.sh).  The longest quiet stretch of a
-# healthy boot is a test's run, which the init ends after harness_timeout
-# (120 s of the guest's time), or a domU's boot before its init: each
-# boot records its own in console.silence.  On 2026-12-02 the longest
+# hung (scripts/lib/guest-watch.sh).  While a test runs the init says so
+# every 30 s (and stops the test after harness_timeout, 300 s of the
+# guest's time), so the longest quiet stretch of a healthy boot is a
+# domU's boot before its init: each boot records its own in
+# console.silence.  On 2026-12-02 the longest
 # were 91 s (native, before module_reload said how far it was), 13 s (PVH
 # domU) and 64 s (HVM domU: its firmware and kernel print nothing) on an
 # idle host, and 165 s for the HVM domU while a kernel built beside it.

@@ -6,9 +6,9 @@
 # and hung when its console stops growing for BOOT_STALL seconds.  A hang
 # is the absence of progress, not a slow guest: on a host whose cores are
 # shared with other work a guest may take several times as long as on an
-# idle one, and it still prints at least once per test (the init runs
-# each under a timeout of its own, in the guest's time, and prints its
-# output when it ends).  BOOT_TIMEOUT is only a backstop, for a guest that
+# idle one, and it still prints every 30 s while a test runs (the init
+# says so, and stops a test that hangs at a timeout of its own, in the
+# guest's time).  BOOT_TIMEOUT is only a backstop, for a guest that
 # prints without end (a warning in a loop).
 
 # shellcheck disable=SC2034  # END_MARK is read by scripts/boot-guest.sh
