@@ -13,7 +13,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential bc flex bison libelf-dev libssl-dev kmod cpio git
 	python3 python3-ply python3-git ccache qemu-system-x86 xen-hypervisor-4.17-amd64
-	busybox-static shellcheck gnuplot-nox
+	busybox-static shellcheck gnuplot-nox python3-junitparser perl
 )
 
 # Installed without their recommendations: dkms would pull in the headers

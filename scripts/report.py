@@ -14,9 +14,10 @@
 
 The most severe status decides a cell's and the run's verdict, and the
 exit code: SKIP, PASS and XFAIL exit 0; FAIL, MISSING, TIMEOUT and CRASH
-exit 1.  A skip is the least severe: a test that cannot apply in an
-environment (io_domu_ungranted outside a domU) leaves the verdict of the
-tests that ran, and a cell or run is SKIP only when nothing in it ran.
+exit 1.  A skip is the least severe: it leaves the verdict of the tests
+that ran, and a cell or run is SKIP only when nothing in it ran.  A test
+that cannot apply in an environment is not run there (boot-guest.sh
+leaves it out of the expected tests) and shows "-" in the matrix.
 """
 
 import fnmatch

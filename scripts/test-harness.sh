@@ -122,6 +122,7 @@ test_report() {
 	fi
 	test_matrix_order "$d" "$pass@@HARNESS END rc=0\n"
 	test_verdicts "$d" "$pass"
+	test_consumers
 }
 
 # expect_line WHAT FILE LINE: FILE has LINE, whole
@@ -166,6 +167,66 @@ sys.exit(s != {"6.12/patched/native": {"hypervisor": "none"}})' "$SCRATCH/result
 		ok "report: JUnit shows a known failure as a skip that says so"
 	else
 		not_ok "report: JUnit shows a known failure as a skip that says so"
+	fi
+}
+
+# What two consumers make of results.tap and junit.xml: prove (Perl's TAP
+# harness) and Debian's python3-junitparser, on a run with a pass, a
+# skip, a known failure and a failure.
+test_consumers() {
+	local r=$SCRATCH/consumers/6.12/patched
+	local pass='@@T a: 1..1\n@@T a: ok 1 x\n@@TEST a rc=0 secs=1\n'
+	local skip='@@T b: 1..0 # SKIP no rights\n@@TEST b rc=4 secs=0\n'
+	local todo='@@T c: 1..1\n@@T c: not ok 1 y # TODO known bug\n@@TEST c rc=0 secs=1\n'
+
+	fake_guest "$r/native" finished "a b c" "$pass$skip$todo@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$r/native" >/dev/null || true
+	python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/consumers" >/dev/null || true
+	if prove -e cat "$SCRATCH/consumers/results.tap" >"$SCRATCH/prove.out" 2>&1 &&
+		! grep -q 'TODO passed' "$SCRATCH/prove.out"; then
+		ok "prove: a pass, a skip and a known failure pass, with no TODO passed"
+	else
+		not_ok "prove: a pass, a skip and a known failure pass, with no TODO passed"
+		sed 's/^/# /' "$SCRATCH/prove.out"
+	fi
+	fake_guest "$r/xen-pv" finished "a" '@@T a: 1..1\n@@T a: not ok 1 x\n@@TEST a rc=1 secs=1\n@@HARNESS END rc=1\n'
+	python3 "$REPO_DIR/scripts/report.py" guest "$r/xen-pv" >/dev/null || true
+	python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/consumers" >/dev/null || true
+	if ! prove -e cat "$SCRATCH/consumers/results.tap" >"$SCRATCH/prove.out" 2>&1 &&
+		grep -q 'Failed 1/4 subtests' "$SCRATCH/prove.out"; then
+		ok "prove: a failure fails, and only that one"
+	else
+		not_ok "prove: a failure fails, and only that one"
+		sed 's/^/# /' "$SCRATCH/prove.out"
+	fi
+	expect_junit "$SCRATCH/consumers/junit.xml" \
+		"6.12/patched/native a pass;6.12/patched/native b skipped;6.12/patched/native c skipped:xfail;6.12/patched/xen-pv a failure:FAIL"
+}
+
+# expect_junit FILE CASES: junitparser reads FILE as the ";"-separated
+# "<suite> <test> <result>[:<type>]" CASES
+expect_junit() {
+	local got
+
+	if ! got=$(/usr/bin/python3 - "$1" <<'EOF_PY' 2>&1
+import sys
+from junitparser import JUnitXml
+cases = []
+for suite in JUnitXml.fromfile(sys.argv[1]):
+    for case in suite:
+        kind = "pass"
+        if case.result:
+            res = case.result[0]
+            kind = res._tag + (":" + res.type if res.type else "")
+        cases.append("%s %s %s" % (suite.name, case.name, kind))
+print(";".join(cases))
+EOF_PY
+	); then
+		not_ok "JUnit: junitparser reads junit.xml ($got)"
+	elif [ "$got" = "$2" ]; then
+		ok "JUnit: junitparser reads each pass, failure, skip and known failure as such"
+	else
+		not_ok "JUnit: junitparser reads each pass, failure, skip and known failure as such (got '$got')"
 	fi
 }
 
@@ -698,6 +759,67 @@ test_interrupted_boot() {
 	fi
 }
 
+# A test that cannot apply in an environment is not run there (the guest
+# is told harness_na=) nor expected, and its matrix row shows "-" there;
+# kexec_handover is not run on a kernel whose series has no record to
+# hand over.  A stand-in QEMU prints its arguments and the end line.
+test_not_applicable() {
+	local b=$SCRATCH/build-na stubs=$SCRATCH/na-stubs t
+	local cell=$SCRATCH/build-na/results/7.3/patched/native
+
+	mkdir -p "$stubs" "$b/7.3/selftests"
+	printf '#!/bin/sh
+echo "$*"
+echo "@@HARNESS END rc=0"
+' >"$stubs/qemu-system-x86_64"
+	chmod +x "$stubs/qemu-system-x86_64"
+	for t in io_domu_ungranted iopl_levels; do
+		: >"$b/7.3/selftests/$t"
+	done
+	: >"$SCRATCH/na-image"
+	env BUILD_DIR="$b" BASE=7.3 KERNEL="$SCRATCH/na-image" INITRD="$SCRATCH/na-image" \
+		PATH="$stubs:$PATH" "$REPO_DIR/scripts/boot-guest.sh" native patched >"$SCRATCH/na.out" 2>&1 || true
+	if grep -q 'harness_na=io_domu_ungranted' "$cell/console.log" &&
+		grep -qx iopl_levels "$cell/expected" && ! grep -qx io_domu_ungranted "$cell/expected"; then
+		ok "boot: a test that cannot apply is neither run nor expected"
+	else
+		not_ok "boot: a test that cannot apply is neither run nor expected"
+		sed 's/^/# /' "$SCRATCH/na.out" "$cell/expected"
+	fi
+	if grep -qx module_reload "$cell/expected" && ! grep -qx kexec_handover "$cell/expected" &&
+		! grep -q 'harness_extra=.*kexec_handover' "$cell/console.log"; then
+		ok "boot: no kexec_handover on a kernel without the boot-protocol patches"
+	else
+		not_ok "boot: no kexec_handover on a kernel without the boot-protocol patches"
+	fi
+	# shellcheck disable=SC2016  # expanded by lib_says's shell
+	if [ -z "$(lib_says 6.12 '. "$1/scripts/lib/envs.sh"; env_inapplicable_tests xen-domu-pv; env_inapplicable_tests xen-domu-pvh')" ]; then
+		ok "boot: every test applies in the PV and PVH domUs"
+	else
+		not_ok "boot: every test applies in the PV and PVH domUs"
+	fi
+	test_not_applicable_matrix
+}
+
+test_not_applicable_matrix() {
+	local r=$SCRATCH/na-results/6.12/patched row
+	local a='@@T a: 1..1\n@@T a: ok 1 x\n@@TEST a rc=0 secs=1\n'
+	local b='@@T b: 1..1\n@@T b: ok 1 x\n@@TEST b rc=0 secs=1\n'
+
+	fake_guest "$r/native" finished "a" "$a@@HARNESS END rc=0\n"
+	fake_guest "$r/xen-domu-pv" finished "a b" "$a$b@@HARNESS END rc=0\n"
+	python3 "$REPO_DIR/scripts/report.py" guest "$r/native" >/dev/null || true
+	python3 "$REPO_DIR/scripts/report.py" guest "$r/xen-domu-pv" >/dev/null || true
+	python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/na-results" >"$SCRATCH/matrix.out" || true
+	row=$(grep '^  b ' "$SCRATCH/matrix.out" | tr -s ' ') || true
+	if [ "$row" = " b - PASS " ] && grep -q '^verdict: PASS' "$SCRATCH/matrix.out"; then
+		ok "report: a test that does not apply shows \"-\" and leaves the verdict PASS"
+	else
+		not_ok "report: a test that does not apply shows \"-\" and leaves the verdict PASS (row '$row')"
+		sed 's/^/# /' "$SCRATCH/matrix.out"
+	fi
+}
+
 main() {
 	echo "TAP version 13"
 	test_relocate
@@ -705,6 +827,7 @@ main() {
 	test_watch
 	test_matrix_runs
 	test_interrupted_boot
+	test_not_applicable
 	test_emulator_defects
 	test_bad_input
 	test_bases

@@ -58,6 +58,19 @@ env_extra_tests() {
 	esac
 }
 
+# Selftests that cannot apply in the environment, one per line: the guest
+# does not run them there and the matrix shows "-" (not applicable), so
+# that a SKIP always means a test that ran and said why it could not.
+# io_domu_ungranted needs a domU that xl granted some ports and not
+# others, and a console other than COM1; an HVM domU's port accesses go
+# to its device model, not to Xen's permission check.
+env_inapplicable_tests() {
+	case "$1" in
+	xen-domu-pv | xen-domu-pvh) ;;
+	*) echo io_domu_ungranted ;;
+	esac
+}
+
 # Seconds the console of a guest may stay quiet before it is declared
 # hung (scripts/lib/guest-watch.sh).  While a test runs the init says so
 # every 30 s (and stops the test after harness_timeout, 300 s of the
