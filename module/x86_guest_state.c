@@ -36,7 +36,7 @@
 
 #define UNSUPPORTED "unsupported by this kernel"
 
-/* Probe pattern: no implementation of save_fl can return it by design. */
+/* Probe pattern: neither the CPU's flags nor IF alone can look like it. */
 #define SAVE_FL_JUNK 0xdeadbeefcafe0000UL
 
 #define GS_SHOW(name)							\
@@ -303,6 +303,24 @@ GS_SHOW(smap)
 
 GS_ATTR(smap);
 
+/* The flags that no instruction between two reads of them here changes */
+#define EFLAGS_STABLE	(~(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			   X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF))
+
+/*
+ * The contract: X86_EFLAGS_IF tells the interrupt state, and the other
+ * bits are either the CPU's own flags (the native op) or all 0 (any
+ * other implementation), never leftover register contents.
+ */
+static bool save_fl_holds(unsigned long val, bool irqs_on)
+{
+	if (!!(val & X86_EFLAGS_IF) != irqs_on)
+		return false;
+	if (!(val & ~X86_EFLAGS_IF))
+		return true;
+	return (val & EFLAGS_STABLE) == (native_save_fl() & EFLAGS_STABLE);
+}
+
 struct save_fl_result {
 	unsigned long val;
 	const char *via;
@@ -330,12 +348,6 @@ static unsigned long pvop_save_fl(void)
 	return ret;
 }
 
-/* The contract: X86_EFLAGS_IF when interrupts are enabled, else 0. */
-static bool save_fl_holds(unsigned long val, bool irqs_on)
-{
-	return val == (irqs_on ? X86_EFLAGS_IF : 0);
-}
-
 static bool save_fl_check_pvop(bool irqs_on, struct save_fl_result *res)
 {
 	res->via = "pv_ops.irq.save_fl";
@@ -343,13 +355,7 @@ static bool save_fl_check_pvop(bool irqs_on, struct save_fl_result *res)
 	return save_fl_holds(res->val, irqs_on);
 }
 #else
-#define SAVE_FL_NOTE " (no save_fl pvop: IF of arch_local_save_flags() checked)"
-
-/* Without the pvop the flags are the real ones: only IF is defined. */
-static bool save_fl_holds(unsigned long val, bool irqs_on)
-{
-	return !!(val & X86_EFLAGS_IF) == irqs_on;
-}
+#define SAVE_FL_NOTE " (no save_fl pvop: arch_local_save_flags() checked)"
 
 /* There is no op to call: the kernel reads the flags directly. */
 static bool save_fl_check_pvop(bool irqs_on, struct save_fl_result *res)
