@@ -54,6 +54,9 @@ bench:		## benchmark I/O privilege per context switch, unpatched vs patched
 lint:		## checkpatch --strict and shellcheck
 	scripts/lint.sh
 
+posting:	## the series of BASE as you would send it: your sign-off, To:/Cc:, checked
+	scripts/make-posting.sh
+
 clean:		## remove the build cache (trees, builds, results)
 	scripts/clean.sh
 
@@ -61,4 +64,4 @@ help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'
 
 .PHONY: run check deps tree apply bisect build selftests module boot matrix \
-	xl-configs bench lint clean help
+	xl-configs bench lint posting clean help

@@ -465,6 +465,57 @@ test_format_series() {
 		"${env[@]}" "$REPO_DIR/scripts/format-series.sh" "$tree" "$cover"
 }
 
+# make-posting.sh on a tiny tree with stand-in get_maintainer.pl and
+# checkpatch.pl: the poster becomes author and signer of every patch, the
+# placeholder's sign-off goes and the other trailers stay; it refuses a
+# missing or placeholder identity and a short BASE_COMMIT.
+test_posting() {
+	local tree=$SCRATCH/linux-post series=$SCRATCH/series-post work=$SCRATCH/series-post-work
+	local out=$SCRATCH/posted placeholder="X86 Xen Series <x86-xen-series@example.org>"
+	local -a env=(env BUILD_DIR="$SCRATCH/build-post" BASE=7.3 KSRC="$tree" SERIES_DIR="$series" POSTING_DIR="$out")
+	local -a me=(GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="Jane Poster"
+		GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=jane@example.net)
+
+	fake_kernel_tree "$tree" 7 3
+	mkdir -p "$tree/scripts" "$series"
+	printf '%s\n' '#!/bin/sh' 'echo "Maint Ainer <m@example.org>"' >"$tree/scripts/get_maintainer.pl"
+	printf '%s\n' '#!/bin/sh' 'exit 0' >"$tree/scripts/checkpatch.pl"
+	chmod +x "$tree/scripts/get_maintainer.pl" "$tree/scripts/checkpatch.pl"
+	git -C "$tree" add scripts
+	git -C "$tree" -c user.name=t -c user.email=t@localhost commit -q -m "scripts: stand-ins"
+	git clone -q "$tree" "$work"
+	sed -i 's/two/2/' "$work/arch/x86/file.c"
+	git -C "$work" -c user.name="X86 Xen Series" -c user.email=x86-xen-series@example.org commit -q -a \
+		-m "x86: change two" -m "Why." -m "Suggested-by: Some One <s@example.org>
+Signed-off-by: $placeholder"
+	git -C "$work" format-patch -q --cover-letter -o "$series" HEAD~1
+	sed -i 's/\*\*\* SUBJECT HERE \*\*\*/x86: the subject/; s/^\*\*\* BLURB HERE \*\*\*$/The body./' "$series/0000-cover-letter.patch"
+	if "${env[@]}" "${me[@]}" BASE_COMMIT=0123456789abcdef0123456789abcdef01234567 \
+		"$REPO_DIR/scripts/make-posting.sh" >"$SCRATCH/out" 2>&1 &&
+		grep -q '^From: Jane Poster <jane@example.net>$' "$out"/0001-*.patch &&
+		grep -q '^Signed-off-by: Jane Poster <jane@example.net>$' "$out"/0001-*.patch &&
+		grep -q '^Suggested-by: Some One <s@example.org>$' "$out"/0001-*.patch &&
+		! grep -q 'x86-xen-series@example.org' "$out"/*.patch &&
+		grep -q '^From: Jane Poster <jane@example.net>$' "$out/0000-cover-letter.patch" &&
+		grep -q '^The body\.$' "$out/0000-cover-letter.patch" &&
+		grep -q '^base-commit: 0123456789abcdef0123456789abcdef01234567$' "$out/0000-cover-letter.patch" &&
+		grep -q '^To: Maint Ainer <m@example.org>$' "$out"/0001-*.patch &&
+		grep -q 'x86-xen-series@example.org' "$series"/0001-*.patch; then
+		ok "posting: the poster's author and sign-off, other trailers kept, base-commit, patches/ untouched"
+	else
+		not_ok "posting: the poster's author and sign-off, other trailers kept, base-commit, patches/ untouched"
+		sed 's/^/# /' "$SCRATCH/out" "$out"/0001-*.patch 2>/dev/null | head -40
+	fi
+	expect_error "posting: no git identity" "no git identity" "${env[@]}" GIT_CONFIG_COUNT=2 \
+		GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0= GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1= \
+		"$REPO_DIR/scripts/make-posting.sh"
+	expect_error "posting: the placeholder as identity" "is the series' placeholder" "${env[@]}" GIT_CONFIG_COUNT=1 \
+		GIT_CONFIG_KEY_0=user.email GIT_CONFIG_VALUE_0=x86-xen-series@example.org \
+		"$REPO_DIR/scripts/make-posting.sh"
+	expect_error "posting: a short BASE_COMMIT" "not a full 40-digit commit id" "${env[@]}" "${me[@]}" \
+		BASE_COMMIT=abc123 "$REPO_DIR/scripts/make-posting.sh"
+}
+
 # stub_debian_tools DIR: an apt-get and a dpkg-deb in DIR that stand for
 # Debian's: apt-get records its arguments in $STUB_LOG and "downloads" an
 # empty .deb (or fails with STUB_FAIL=1), dpkg-deb "unpacks" it as the
@@ -835,6 +886,7 @@ main() {
 	test_bases
 	test_incremental_apply
 	test_format_series
+	test_posting
 	echo "1..$((passed + failed))"
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]
