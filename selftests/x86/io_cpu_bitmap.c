@@ -17,8 +17,8 @@
  * problem, so run this test on a freshly booted system, before the other
  * I/O tests.  Xen PV brings up its secondary CPUs through cpu_bringup(),
  * which calls cpu_init() but not cpu_init_exception_handling(), where the
- * TSS bitmap is set to "no access": unless cpu_init() does that on Xen
- * PV, their bitmaps stay zero (all ports allowed) and this test fails
+ * TSS bitmap is set to "no access": unless the Xen bring-up does that
+ * too, their bitmaps stay zero (all ports allowed) and this test fails
  * there.
  *
  * Ports (see io_fault.h for why they are safe): 0x80 is read and written;
