@@ -188,6 +188,16 @@ def why_lines(lines, count=25):
     return useful[-count:]
 
 
+def read_retried(outdir):
+    """Why each boot of the cell but the last was repeated, one line a
+    boot, as scripts/boot-guest.sh wrote them."""
+    path = os.path.join(outdir, "retried")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [l for l in f.read().splitlines() if l.strip()]
+
+
 def guest(outdir):
     lines = read_console(os.path.join(outdir, "console.log"))
     host = os.path.join(outdir, "host.log")
@@ -216,19 +226,18 @@ def guest(outdir):
         results.append(excuse(dict(meta, test=test, status=status, rc=rc,
                                    secs=secs, detail=reason, tap=tap.get(test, [])),
                               entries))
+    retried_lines = read_retried(outdir)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"outcome": outcome, "state": state_json(lines),
+                   "boots": 1 + len(retried_lines), "retried": retried_lines,
                    "results": results}, f, indent=1)
     with open(os.path.join(outdir, "state.txt"), "w") as f:
         f.write("\n".join(state) + ("\n" if state else ""))
     for r in results:
         if r["status"] != "PASS":
             print("    %-8s %s: %s" % (r["status"], r["test"], r["detail"]))
-    retried = os.path.join(outdir, "retried")
-    if os.path.exists(retried):
-        with open(retried) as f:
-            for line in f.read().splitlines():
-                print("    booted again after %s" % line)
+    for line in retried_lines:
+        print("    booted again after %s" % line)
     if outcome not in ("finished", "skipped"):
         print("    guest %s; the console's last lines:" % outcome)
         for line in why_lines(lines):
@@ -239,10 +248,11 @@ def guest(outdir):
     return 1 if status in BAD else 0
 
 
-def gather(topdir, cells=None, states=None):
+def gather(topdir, cells=None, states=None, boots=None):
     """The results of every cell under topdir, or of the cells named; the
-    module's state of each cell that reported one goes into states,
-    keyed by "<base>/<variant>/<env>"."""
+    module's state of each cell that reported one goes into states, and
+    the boots each cell took, with why each was repeated, into boots,
+    both keyed by "<base>/<variant>/<env>"."""
     results = []
     for root, _, files in sorted(os.walk(topdir)):
         if cells is not None and os.path.relpath(root, topdir) not in cells:
@@ -251,10 +261,17 @@ def gather(topdir, cells=None, states=None):
             with open(os.path.join(root, "results.json")) as f:
                 cell = json.load(f)
             results.extend(cell["results"])
-            if states is not None and cell.get("state") is not None and cell["results"]:
-                r = cell["results"][0]
-                states["%s/%s/%s" % (r["base"], r["variant"], r["env"])] = cell["state"]
+            key = cell_key(cell["results"][0]) if cell["results"] else None
+            if states is not None and cell.get("state") is not None and key:
+                states[key] = cell["state"]
+            if boots is not None and key and cell.get("outcome") != "skipped":
+                retried = read_retried(root)
+                boots[key] = {"boots": 1 + len(retried), "retried": retried}
     return results
+
+
+def cell_key(r):
+    return "%s/%s/%s" % (r["base"], r["variant"], r["env"])
 
 
 def test_order(results):
@@ -268,7 +285,11 @@ def test_order(results):
     return order
 
 
-def print_matrix(results):
+def print_matrix(results, boots=None):
+    """One table per lane: a row per test, a column per environment, and
+    a last row with the boots each cell took (more than one: the boot was
+    repeated, see docs/verdicts.md; "-": not booted)."""
+    boots = boots or {}
     lanes = sorted({(r["base"], r["variant"]) for r in results}, key=lane_order)
     order = test_order(results)
     for base, variant in lanes:
@@ -281,6 +302,9 @@ def print_matrix(results):
         for t in tests:
             row = {r["env"]: r["status"] for r in cells if r["test"] == t}
             print("  " + t.ljust(width) + "".join(row.get(e, "-").ljust(15) for e in envs))
+        counts = [boots.get("%s/%s/%s" % (base, variant, e)) for e in envs]
+        print("  " + "boots".ljust(width) + "".join(
+            (str(c["boots"]) if c else "-").ljust(15) for c in counts))
 
 
 @functools.lru_cache(maxsize=None)
@@ -369,24 +393,48 @@ def write_junit(results, path):
         f.write("\n".join(out) + "\n")
 
 
+def repeated_boots(boots):
+    """Repeated boots per environment, over every lane: {env: count}."""
+    per_env = {}
+    for key, b in boots.items():
+        env = key.split("/")[-1]
+        per_env[env] = per_env.get(env, 0) + b["boots"] - 1
+    return {e: n for e, n in sorted(per_env.items(), key=lambda i: env_order(i[0]))}
+
+
+def print_repeated(boots, repeated):
+    total = sum(repeated.values())
+    if not total:
+        print("repeated boots: none")
+        return
+    print("repeated boots: %d (%s)" % (total, ", ".join(
+        "%s %d" % (e, n) for e, n in repeated.items() if n)))
+    for key in sorted(boots):
+        for line in boots[key]["retried"]:
+            print("  %s: %s" % (key, line))
+
+
 def matrix(topdir, cells=None):
-    states = {}
-    results = gather(topdir, cells, states)
+    states, boots = {}, {}
+    results = gather(topdir, cells, states, boots)
     if not results:
         print("no results under %s" % topdir)
         return 1
-    print_matrix(results)
+    print_matrix(results, boots)
+    repeated = repeated_boots(boots)
     status = worst(r["status"] for r in results)
     counts = {s: sum(r["status"] == s for r in results)
               for s in ["PASS", "XFAIL", "SKIP"] + SEVERITY[3:]}
     with open(os.path.join(topdir, "summary.json"), "w") as f:
         json.dump({"verdict": status, "counts": counts, "states": states,
+                   "boots": boots, "repeated_boots": repeated,
                    "results": results}, f, indent=1)
     write_tap(results, os.path.join(topdir, "results.tap"))
     write_junit(results, os.path.join(topdir, "junit.xml"))
     print("\n%s" % ", ".join("%d %s" % (n, s) for s, n in counts.items() if n))
     print("%d passed, %d failed, %d skipped" % (
         counts["PASS"] + counts["XFAIL"], sum(counts[s] for s in BAD), counts["SKIP"]))
+    print_repeated(boots, repeated)
     meaning = VERDICT_MEANING[status] + "; " if status in VERDICT_MEANING else ""
     print("verdict: %s (%sresults: %s/summary.json, results.tap, junit.xml)"
           % (status, meaning, topdir))

@@ -122,6 +122,7 @@ test_report() {
 	else
 		not_ok "report: an all-PASS matrix exits zero"
 	fi
+	test_repeated_boots "$d" "$pass@@HARNESS END rc=0\n"
 	test_matrix_order "$d" "$pass@@HARNESS END rc=0\n"
 	test_verdicts "$d" "$pass"
 	test_consumers
@@ -135,6 +136,32 @@ expect_line() {
 		not_ok "report: $1 (no line '$3' in ${2##*/})"
 		sed 's/^/# /' "$2"
 	fi
+}
+
+# A cell whose boot was repeated says so in the matrix, with why, and the
+# run counts repeated boots per environment.
+test_repeated_boots() {
+	local d=$1 console=$2
+
+	rm -rf "$d"
+	fake_guest "$d/native" finished "a" "$console"
+	fake_guest "$d/xen-pvh" finished "a" "$console"
+	printf '%s\n' "boot 1: ended (crash) before the guest's init reported (console.boot1.log)" \
+		"boot 2: emulator defect: Illegal instruction (console.boot2.log)" >"$d/xen-pvh/retried"
+	python3 "$REPO_DIR/scripts/report.py" guest "$d/native" >/dev/null
+	python3 "$REPO_DIR/scripts/report.py" guest "$d/xen-pvh" >/dev/null
+	python3 "$REPO_DIR/scripts/report.py" matrix "$SCRATCH/results" >"$SCRATCH/matrix.out" || true
+	if grep -qE '^  boots +1 +3 *$' "$SCRATCH/matrix.out"; then
+		ok "report: the matrix shows how many boots each cell took"
+	else
+		not_ok "report: the matrix shows how many boots each cell took"
+		sed 's/^/# /' "$SCRATCH/matrix.out"
+	fi
+	expect_line "the run counts repeated boots per environment" "$SCRATCH/matrix.out" \
+		"repeated boots: 2 (xen-pvh 2)"
+	expect_line "the run says why each boot was repeated" "$SCRATCH/matrix.out" \
+		"  6.12/patched/xen-pvh: boot 2: emulator defect: Illegal instruction (console.boot2.log)"
+	rm -rf "$d"
 }
 
 # A skip leaves the verdict of what ran; TAP and JUnit say what a known
