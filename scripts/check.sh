@@ -123,7 +123,8 @@ main() {
 	done
 	msg "all bases"
 	summary=$(python3 "$REPO_DIR/scripts/report.py" matrix "$BUILD_DIR/results") || rc=1
-	tail -n 3 <<<"$summary"
+	# The repeated boots of every lane, the counts and the verdict
+	sed -n '/^repeated boots:/,$p' <<<"$summary"
 	msg "tests done in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s; step times in $BUILD_DIR/timings.tsv"
 	return "$rc"
 }

@@ -422,6 +422,8 @@ def matrix(topdir, cells=None):
         return 1
     print_matrix(results, boots)
     repeated = repeated_boots(boots)
+    print()
+    print_repeated(boots, repeated)
     status = worst(r["status"] for r in results)
     counts = {s: sum(r["status"] == s for r in results)
               for s in ["PASS", "XFAIL", "SKIP"] + SEVERITY[3:]}
@@ -434,7 +436,6 @@ def matrix(topdir, cells=None):
     print("\n%s" % ", ".join("%d %s" % (n, s) for s, n in counts.items() if n))
     print("%d passed, %d failed, %d skipped" % (
         counts["PASS"] + counts["XFAIL"], sum(counts[s] for s in BAD), counts["SKIP"]))
-    print_repeated(boots, repeated)
     meaning = VERDICT_MEANING[status] + "; " if status in VERDICT_MEANING else ""
     print("verdict: %s (%sresults: %s/summary.json, results.tap, junit.xml)"
           % (status, meaning, topdir))
