@@ -229,7 +229,6 @@ def guest(outdir):
     retried_lines = read_retried(outdir)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"outcome": outcome, "state": state_json(lines),
-                   "boots": 1 + len(retried_lines), "retried": retried_lines,
                    "results": results}, f, indent=1)
     with open(os.path.join(outdir, "state.txt"), "w") as f:
         f.write("\n".join(state) + ("\n" if state else ""))
@@ -261,7 +260,8 @@ def gather(topdir, cells=None, states=None, boots=None):
             with open(os.path.join(root, "results.json")) as f:
                 cell = json.load(f)
             results.extend(cell["results"])
-            key = cell_key(cell["results"][0]) if cell["results"] else None
+            r = cell["results"][0] if cell["results"] else None
+            key = cell_key(r["base"], r["variant"], r["env"]) if r else None
             if states is not None and cell.get("state") is not None and key:
                 states[key] = cell["state"]
             if boots is not None and key and cell.get("outcome") != "skipped":
@@ -270,8 +270,8 @@ def gather(topdir, cells=None, states=None, boots=None):
     return results
 
 
-def cell_key(r):
-    return "%s/%s/%s" % (r["base"], r["variant"], r["env"])
+def cell_key(base, variant, env):
+    return "%s/%s/%s" % (base, variant, env)
 
 
 def test_order(results):
@@ -302,7 +302,7 @@ def print_matrix(results, boots=None):
         for t in tests:
             row = {r["env"]: r["status"] for r in cells if r["test"] == t}
             print("  " + t.ljust(width) + "".join(row.get(e, "-").ljust(15) for e in envs))
-        counts = [boots.get("%s/%s/%s" % (base, variant, e)) for e in envs]
+        counts = [boots.get(cell_key(base, variant, e)) for e in envs]
         print("  " + "boots".ljust(width) + "".join(
             (str(c["boots"]) if c else "-").ljust(15) for c in counts))
 
