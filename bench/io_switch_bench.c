@@ -12,6 +12,7 @@
  *   pipe_iopl          the same, both processes at iopl(3)
  *   pipe_ioperm        the same, both with ioperm(), different ports
  *   pipe_ioperm_plain  the same, one with ioperm(), one without
+ *   pipe_iopl_plain    the same, one at iopl(3), one without
  *   iopl_call          one iopl() call, alternating iopl(3) and iopl(0)
  *   ioperm_call        one ioperm() call, granting and revoking one more
  *                      port while another stays granted
@@ -101,6 +102,8 @@ static const struct bench benches[] = {
 	  LOOP_PIPE, PRIV_IOPERM_POST, PRIV_IOPERM_RTC },
 	{ "pipe_ioperm_plain", "round trip, ioperm <-> plain",
 	  LOOP_PIPE, PRIV_IOPERM_POST, PRIV_NONE },
+	{ "pipe_iopl_plain", "round trip, iopl(3) <-> plain",
+	  LOOP_PIPE, PRIV_IOPL, PRIV_NONE },
 	{ "iopl_call", "iopl() call",
 	  LOOP_IOPL, PRIV_NONE, PRIV_NONE },
 	{ "ioperm_call", "ioperm() call",

@@ -38,6 +38,7 @@ BENCHES = [
     ("pipe_iopl", "round trip, iopl(3) <-> iopl(3)"),
     ("pipe_ioperm", "round trip, ioperm <-> ioperm"),
     ("pipe_ioperm_plain", "round trip, ioperm <-> plain"),
+    ("pipe_iopl_plain", "round trip, iopl(3) <-> plain"),
     ("iopl_call", "iopl() call"),
     ("ioperm_call", "ioperm() call"),
     ("outb_ioperm", "outb 0x80, ioperm"),
@@ -45,9 +46,12 @@ BENCHES = [
     ("getppid", "getppid() call"),
 ]
 LABEL = dict(BENCHES)
-SWITCHES = ["pipe_iopl", "pipe_ioperm", "pipe_ioperm_plain"]
+SWITCHES = ["pipe_iopl", "pipe_ioperm", "pipe_ioperm_plain", "pipe_iopl_plain"]
 SWITCH_SHORT = {"pipe_iopl": "iopl", "pipe_ioperm": "ioperm",
-                "pipe_ioperm_plain": "ioperm-plain"}
+                "pipe_ioperm_plain": "ioperm-plain", "pipe_iopl_plain": "iopl-plain"}
+# Round trips of the patched kernel in xen-pv, at most this many times the
+# plain one.
+SWITCH_LIMITS = (("pipe_iopl", 1.005), ("pipe_ioperm", 1.015), ("pipe_ioperm_plain", 1.010))
 TEST = "io_switch_bench"
 AGREE = 0.005
 RUN_LINE = re.compile(r"^# run (\S+) (\d+) (\d+) (\d+)$")
@@ -213,7 +217,14 @@ def noise(runs, env):
     return worst
 
 
-def target_lines(runs):
+def load_baseline(path):
+    """Run 1 of an earlier report.json: {(variant, env): cell}."""
+    with open(path) as f:
+        cells = json.load(f)["runs"][0]["cells"]
+    return {tuple(k.split("/", 1)): c for k, c in cells.items()}
+
+
+def target_lines(runs, baseline=None):
     """The project's targets, checked on run 1 (agreement on all runs)."""
     run, out, checks = runs[0], [], []
 
@@ -239,10 +250,10 @@ def target_lines(runs):
             out.append("        (%s medians move by up to %.1f%% from run to run, more than "
                        "the 1%% band)" % (env, drift * 100))
     cell = run.get(("patched", "xen-pv"))
-    for name, limit in (("pipe_iopl", 1.01), ("pipe_ioperm", 1.02), ("pipe_ioperm_plain", 1.04)):
+    for name, limit in SWITCH_LIMITS:
         r = ratio(median(cell, name), median(cell, "pipe_plain"))
         if r is not None:
-            check(r <= limit, "xen-pv patched: %s round trip %sx plain (at most %.2f)"
+            check(r <= limit, "xen-pv patched: %s round trip %sx plain (at most %.3f)"
                   % (SWITCH_SHORT[name], fmt_ratio(r), limit))
     ratios = per_bench(("patched", "xen-pv-legacy"), ("unpatched", "xen-pv"))
     if ratios:
@@ -251,6 +262,17 @@ def target_lines(runs):
               "xen-pv-legacy patched / xen-pv unpatched at most %.3f (no worse, within "
               "the run-to-run tolerance) on every benchmark: %s%s"
               % (1 + AGREE, spread(ratios.values()), "; worse: " + ", ".join(bad) if bad else ""))
+    for env in sorted({e for (_, e) in run}, key=ENVS.index) if baseline else ():
+        ratios = {name: r for name, _ in BENCHES
+                  for r in [ratio(median(run.get(("patched", env)), name),
+                                  median(baseline.get(("patched", env)), name))]
+                  if r is not None}
+        if not ratios:
+            continue
+        bad = ["%s %s" % (n, fmt_ratio(r)) for n, r in ratios.items() if r > 1 + AGREE]
+        check(not bad, "%s patched / baseline patched at most %.3f on every benchmark both "
+              "have: %s%s" % (env, 1 + AGREE, spread(ratios.values()),
+                              "; worse: " + ", ".join(bad) if bad else ""))
     if len(runs) > 1:
         worst, where = 0.0, ""
         for env in ("native", "xen-pv"):
@@ -324,6 +346,8 @@ unset multiplot
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", help="write report.txt, report.json and io-switch.png here")
+    ap.add_argument("--baseline", help="report.json of an earlier run: its patched kernel "
+                    "is the one to be no worse than")
     ap.add_argument("rundirs", nargs="+")
     args = ap.parse_args(argv[1:])
 
@@ -337,7 +361,10 @@ def main(argv):
         lines.append("")
         lines += run_table(run, envs)
     agree_lines, agree = agreement(runs, envs)
-    lines += agree_lines + [""] + target_lines(runs)
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    if baseline:
+        lines += ["Baseline: run 1 of %s" % args.baseline, ""]
+    lines += agree_lines + [""] + target_lines(runs, baseline)
     complete = all(c["status"] == "PASS" for run in runs for c in run.values()) and \
         all(run for run in runs)
     if not complete:

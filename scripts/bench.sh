@@ -18,6 +18,8 @@
 #   BENCH_JOBS=N      guests booted at once (default: the CPU count; under
 #                     icount the host's load does not change the results)
 #   NO_BUILD=1        use the kernels as they are built
+#   BENCH_BASELINE=report.json   an earlier run's report: targets that the
+#                     patched kernel is no worse than that run's patched one
 # Output: $BUILD_DIR/bench/<base>/run<N>/<base>/<variant>/<env>/ (console,
 #         results), $BUILD_DIR/bench/<base>/{report.txt,report.json,
 #         io-switch.png}
@@ -120,7 +122,7 @@ run_repeat() {
 
 main() {
 	local run repeats=${BENCH_REPEAT:-2} start=$SECONDS variant env
-	local -a variants envs runs=()
+	local -a variants envs runs=() baseline=()
 
 	check_base
 	read -r -a variants <<<"${VARIANTS:-unpatched patched}"
@@ -128,6 +130,10 @@ main() {
 	for env in "${envs[@]}"; do
 		env_known "$env" || die "unknown environment '$env' (known: ${ALL_ENVS[*]})"
 	done
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		[ -f "$BENCH_BASELINE" ] || die "BENCH_BASELINE=$BENCH_BASELINE: no such report.json"
+		baseline=(--baseline "$(realpath "$BENCH_BASELINE")")
+	fi
 	BENCH_DIR=$BUILD_DIR/bench/$BASE
 	mkdir -p "$BENCH_DIR"
 	build_all "${variants[@]}"
@@ -142,7 +148,7 @@ main() {
 	done
 	msg "benchmark: $repeats runs in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
 	timing_record "benchmark $BASE, $repeats runs" $((SECONDS - start))
-	python3 "$REPO_DIR/scripts/bench-report.py" --out "$BENCH_DIR" "${runs[@]}"
+	python3 "$REPO_DIR/scripts/bench-report.py" --out "$BENCH_DIR" "${baseline[@]}" "${runs[@]}"
 }
 
 main "$@"
