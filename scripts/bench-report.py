@@ -232,9 +232,9 @@ def target_lines(runs, baseline=None):
         checks.append(holds)
         out.append("  %-5s %s" % ("holds" if holds else "MISS", text))
 
-    def per_bench(num, den):
+    def per_bench(num, den, den_run=run):
         return {name: r for name, _ in BENCHES
-                for r in [ratio(median(run.get(num), name), median(run.get(den), name))]
+                for r in [ratio(median(run.get(num), name), median(den_run.get(den), name))]
                 if r is not None}
 
     for env in ("native", "xen-pvh"):
@@ -262,11 +262,8 @@ def target_lines(runs, baseline=None):
               "xen-pv-legacy patched / xen-pv unpatched at most %.3f (no worse, within "
               "the run-to-run tolerance) on every benchmark: %s%s"
               % (1 + AGREE, spread(ratios.values()), "; worse: " + ", ".join(bad) if bad else ""))
-    for env in sorted({e for (_, e) in run}, key=ENVS.index) if baseline else ():
-        ratios = {name: r for name, _ in BENCHES
-                  for r in [ratio(median(run.get(("patched", env)), name),
-                                  median(baseline.get(("patched", env)), name))]
-                  if r is not None}
+    for env in envs_of([run]) if baseline else ():
+        ratios = per_bench(("patched", env), ("patched", env), baseline)
         if not ratios:
             continue
         bad = ["%s %s" % (n, fmt_ratio(r)) for n, r in ratios.items() if r > 1 + AGREE]
