@@ -115,8 +115,12 @@ xen_args() {
 	xen-pv-nopti) echo "$common xpti=dom0=false" ;;
 	xen-pvh) echo "$common dom0=pvh iommu=1 cpuidle=no" ;;
 	# The dom0 has CPU 0 to itself; the domU gets CPU 1
-	# (scripts/guest/dom0-init).
-	xen-domu-*) echo "$common cpuidle=no dom0_max_vcpus=1 dom0_vcpus_pin" ;;
+	# (scripts/guest/dom0-init).  Eager FPU switching: with Xen's lazy
+	# switching (its default on AMD CPUs, as QEMU's EPYC model is) the
+	# two vCPUs of a PVH domU that share CPU 1 now and then saw their
+	# XMM registers go back to older contents under QEMU's SVM
+	# emulation, whatever the kernel (docs/verdicts.md).
+	xen-domu-*) echo "$common cpuidle=no dom0_max_vcpus=1 dom0_vcpus_pin spec-ctrl=eager-fpu" ;;
 	esac
 }
 
