@@ -3,6 +3,7 @@
 #   BASE=7.3|6.12|6.1  KSRC=/path/to/linux  ENVS="native xen-pv ..."
 #   VARIANTS="unpatched patched"  ENV=<one environment>  VARIANT=<one>
 #   TESTS=a,b (subset of tests in the guest)  BUILD_DIR=<dir>
+#   XEN=4.17|4.20 (the Xen the Xen environments boot: Debian 12's or 13's)
 
 # boot takes one cell (ENV=, VARIANT=), the other targets sets of them
 # (ENVS=, VARIANTS=): a setting of the wrong kind is refused, not ignored.

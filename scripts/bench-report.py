@@ -345,6 +345,7 @@ def main(argv):
     ap.add_argument("--out", help="write report.txt, report.json and io-switch.png here")
     ap.add_argument("--baseline", help="report.json of an earlier run: its patched kernel "
                     "is the one to be no worse than")
+    ap.add_argument("--xen", help="the Xen version the Xen environments booted")
     ap.add_argument("rundirs", nargs="+")
     args = ap.parse_args(argv[1:])
 
@@ -352,7 +353,10 @@ def main(argv):
     envs = envs_of(runs)
     lines = ["Guest nanoseconds per operation under -icount shift=0: median "
              "(min-max) of the runs in one boot;", "round trips on one vCPU, "
-             "x plain = the round trip over the plain one, p/u = patched/unpatched.", ""]
+             "x plain = the round trip over the plain one, p/u = patched/unpatched."]
+    if args.xen:
+        lines.append("The Xen environments ran on Xen %s; native on QEMU alone." % args.xen)
+    lines.append("")
     for i, run in enumerate(runs, 1):
         lines.append("Run %d (%s)" % (i, args.rundirs[i - 1]))
         lines.append("")
@@ -375,7 +379,7 @@ def main(argv):
         with open(os.path.join(args.out, "report.json"), "w") as f:
             json.dump({"runs": [{"dir": d, "cells": {"%s/%s" % k: c for k, c in run.items()}}
                                 for d, run in zip(args.rundirs, runs)],
-                       "agree": agree}, f, indent=1)
+                       "xen": args.xen, "agree": agree}, f, indent=1)
     return 0 if complete else 1
 
 

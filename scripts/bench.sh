@@ -9,7 +9,7 @@
 # scripts/bench-report.py prints the table, the ratios and whether the
 # repeats agree, and draws the chart.
 #
-# Usage: BASE=7.3|6.12|6.1 scripts/bench.sh
+# Usage: BASE=7.3|6.12|6.1 [XEN=4.17|4.20] scripts/bench.sh
 #   ENVS="native xen-pv xen-pv-legacy xen-pvh"   environments
 #   VARIANTS="unpatched patched"   kernels (the ratios need both)
 #   BENCH_REPEAT=2    whole benchmark runs, back to back
@@ -125,6 +125,7 @@ main() {
 	local -a variants envs runs=() baseline=()
 
 	check_base
+	check_xen
 	read -r -a variants <<<"${VARIANTS:-unpatched patched}"
 	read -r -a envs <<<"${ENVS:-${BENCH_ENVS[*]}}"
 	for env in "${envs[@]}"; do
@@ -148,7 +149,7 @@ main() {
 	done
 	msg "benchmark: $repeats runs in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
 	timing_record "benchmark $BASE, $repeats runs" $((SECONDS - start))
-	python3 "$REPO_DIR/scripts/bench-report.py" --out "$BENCH_DIR" "${baseline[@]}" "${runs[@]}"
+	python3 "$REPO_DIR/scripts/bench-report.py" --out "$BENCH_DIR" --xen "$XEN" "${baseline[@]}" "${runs[@]}"
 }
 
 main "$@"

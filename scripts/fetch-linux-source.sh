@@ -17,36 +17,15 @@
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=scripts/lib/debian-apt.sh
+. "$(dirname "$0")/lib/debian-apt.sh"
 
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-
-# apt_private DIR ARGS...: apt-get with DIR's source list, lists and cache
-# instead of the system's.  As root, apt-get would hand the download to
-# its unprivileged "_apt" user, which cannot write DIR; the download is
-# checked against the suite's signed Release file either way.
-apt_private() {
-	local dir=$1
-	shift
-
-	apt-get -q \
-		-o Dir::Etc::SourceList="$dir/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$dir/lists" \
-		-o Dir::Cache="$dir/cache" \
-		-o Dir::State::status=/dev/null \
-		-o APT::Sandbox::User=root \
-		"$@"
-}
-
-# download PACKAGE SUITE DIR: PACKAGE's .deb from SUITE, into DIR
+# download PACKAGE SUITE DIR: PACKAGE's .deb from SUITE, into DIR/deb
 download() {
 	local package=$1 suite=$2 dir=$3
 
-	rm -rf "$dir"
-	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/deb"
-	printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$MIRROR" "$suite" >"$dir/sources.list"
-	apt_private "$dir" update
+	apt_private_init "$dir" "$suite"
+	mkdir -p "$dir/deb"
 	(cd "$dir/deb" && apt_private "$dir" download "$package")
 }
 
@@ -83,16 +62,6 @@ origin_file() {
 	printf '%s.origin\n' "${1%.tar.xz}"
 }
 
-# What went wrong, from LOG: the index that apt-get could not fetch, or
-# its first error, or the last line.
-first_error() {
-	{
-		grep -m1 '^W: Failed to fetch' "$1" ||
-			grep -m1 '^E: ' "$1" ||
-			tail -n 1 "$1"
-	} | cut -c1-240
-}
-
 main() {
 	local base=${1:-} suite package tarball dir log rc=0 start=$SECONDS
 
@@ -115,7 +84,7 @@ main() {
 	wait $! || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		rm -f "$tarball.tmp"
-		die "cannot fetch Debian's $package from the $suite suite ($MIRROR), which Linux $base needs: $(first_error "$log") (log: $log)"
+		die "cannot fetch Debian's $package from the $suite suite ($DEBIAN_MIRROR), which Linux $base needs: $(apt_first_error "$log") (log: $log)"
 	fi
 	rm -rf "$dir/deb"
 	note "$package: $tarball ($(du -h "$tarball" | cut -f1), from $(cat "$(origin_file "$tarball")")) in $((SECONDS - start))s"

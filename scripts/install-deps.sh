@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages the harness needs, only those missing, and
 # fetch the source of the bases that Debian 12 does not ship
-# (scripts/fetch-linux-source.sh: Linux 7.3 from trixie-backports, into
-# the build directory, with nothing installed from that suite).
+# (scripts/fetch-linux-source.sh: Linux 7.3 from trixie-backports) and
+# the Xen versions it does not ship (scripts/fetch-xen.sh: Xen 4.20 from
+# trixie), into the build directory, with nothing installed from trixie.
 # Needs root (or passwordless sudo) when a package is missing.
 #
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=scripts/lib/xen-versions.sh
+. "$(dirname "$0")/lib/xen-versions.sh"
 
 PACKAGES=(
 	build-essential bc flex bison libelf-dev libssl-dev kmod cpio git
@@ -40,6 +43,16 @@ fetch_other_sources() {
 	for base in "${KNOWN_BASES[@]}"; do
 		if [ -n "$(base_source_suite "$base")" ]; then
 			"$(dirname "$0")/fetch-linux-source.sh" "$base"
+		fi
+	done
+}
+
+# Fetch each Xen version that Debian 12 does not ship, when missing.
+fetch_other_xens() {
+	local version
+	for version in "${KNOWN_XENS[@]}"; do
+		if [ -n "$(xen_suite "$version")" ]; then
+			"$(dirname "$0")/fetch-xen.sh" "$version"
 		fi
 	done
 }
@@ -102,6 +115,7 @@ main() {
 	mapfile -t -O "${#PACKAGES[@]}" PACKAGES < <(bookworm_source_packages)
 	install_missing "$@"
 	fetch_other_sources
+	fetch_other_xens
 }
 
 main "$@"

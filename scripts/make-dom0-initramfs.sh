@@ -11,8 +11,9 @@
 # once and reused, and the two parts are two cpio archives one after the
 # other, which Linux unpacks in turn.
 #
-# Usage: BASE=7.3|6.12|6.1 scripts/make-dom0-initramfs.sh unpatched|patched
-# Output: $BUILD_DIR/$BASE/<variant>/dom0-initramfs.cpio.gz
+# Usage: BASE=7.3|6.12|6.1 [XEN=4.17|4.20] scripts/make-dom0-initramfs.sh
+#            unpatched|patched
+# Output: $BUILD_DIR/$BASE/<variant>/dom0-initramfs-xen<XEN>.cpio.gz
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -22,11 +23,18 @@ set -euo pipefail
 . "$(dirname "$0")/lib/initramfs.sh"
 # shellcheck source=scripts/lib/xl-config.sh
 . "$(dirname "$0")/lib/xl-config.sh"
+# shellcheck source=scripts/lib/xen-versions.sh
+. "$(dirname "$0")/lib/xen-versions.sh"
 
-XEN_TOOLS=/usr/lib/xen-4.17
-TOOLSTACK_PACKAGES=(xen-utils-4.17 qemu-system-xen qemu-system-data seabios busybox-static libc6)
+# The toolstack of XEN (scripts/lib/xen-versions.sh): the host's packages
+# for 4.17, the root that scripts/fetch-xen.sh unpacked for 4.20, with that
+# root's own libraries and dynamic loader.
+XEN_ROOT=$(xen_root "$XEN")
+XEN_TOOLS=/usr/lib/xen-$XEN
+HOST_TOOLSTACK_PACKAGES=(xen-utils-4.17 qemu-system-xen qemu-system-data seabios busybox-static libc6)
 
-# Programs the dom0 runs, and what they load at run time.
+# Programs the dom0 runs, and what they load at run time, as paths in the
+# dom0 (and under XEN_ROOT).
 TOOLSTACK_PROGRAMS=(
 	"$XEN_TOOLS"/bin/{xl,xenstored,xenconsoled,xenconsole,xen-init-dom0,libxl-save-helper}
 	/usr/libexec/xen-qemu-system-i386
@@ -39,32 +47,64 @@ TOOLSTACK_DATA=(
 	/usr/share/qemu/keymaps/en-us
 )
 
+# The packages the toolstack comes from, with their versions.
+toolstack_packages() {
+	if [ -n "$XEN_ROOT" ]; then
+		cat "$(xen_fetch_dir "$XEN")/packages.txt"
+	else
+		dpkg-query -W -f='${Package} ${Version}\n' "${HOST_TOOLSTACK_PACKAGES[@]}"
+	fi
+}
+
 toolstack_key() {
 	{
-		dpkg-query -W -f='${Package} ${Version}\n' "${TOOLSTACK_PACKAGES[@]}"
+		echo "Xen $XEN"
+		toolstack_packages
 		cat "$0" "$REPO_DIR/scripts/lib/initramfs.sh"
 	} | sha256sum | cut -c1-16
 }
 
-# copy_with_path ROOT FILE: FILE at the same path under ROOT, symlinks
-# followed
+# copy_with_path ROOT FILE: FILE (a path in the dom0) from under XEN_ROOT
+# to the same path under ROOT, symlinks followed
 copy_with_path() {
 	mkdir -p "$1$(dirname "$2")"
-	cp -L "$2" "$1$2"
+	cp -L "$XEN_ROOT$2" "$1$2"
 }
 
-# The shared libraries a program links, as ldd resolves them.
+# The dynamic loader of XEN_ROOT, which the toolstack's programs name as
+# /lib64/ld-linux-x86-64.so.2.
+toolstack_loader() {
+	local loader
+
+	for loader in /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /lib64/ld-linux-x86-64.so.2; do
+		if [ -x "$XEN_ROOT$loader" ]; then
+			echo "$loader"
+			return
+		fi
+	done
+	die "no dynamic loader under ${XEN_ROOT:-/}"
+}
+
+# The shared libraries a program links, as paths in the dom0: resolved by
+# XEN_ROOT's loader in XEN_ROOT's library directories.
 linked_libraries() {
-	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+	local lib_path=$XEN_ROOT/usr/lib/x86_64-linux-gnu:$XEN_ROOT/lib/x86_64-linux-gnu
+
+	"$XEN_ROOT$(toolstack_loader)" --library-path "$lib_path" --list "$XEN_ROOT$1" |
+		awk -v root="$XEN_ROOT" '$2 == "=>" && index($3, root "/") == 1 {
+			print substr($3, length(root) + 1)
+		}'
 }
 
 populate_toolstack() {
 	local root=$1 file lib
 
 	for file in "${TOOLSTACK_PROGRAMS[@]}" "${TOOLSTACK_DATA[@]}"; do
-		[ -e "$file" ] || die "$file not found; scripts/install-deps.sh installs the Xen toolstack"
+		[ -e "$XEN_ROOT$file" ] || die "$XEN_ROOT$file not found; $(xen_how_to_get "$XEN")"
 		copy_with_path "$root" "$file"
 	done
+	mkdir -p "$root/lib64"
+	cp -L "$XEN_ROOT$(toolstack_loader)" "$root/lib64/ld-linux-x86-64.so.2"
 	for file in "${TOOLSTACK_PROGRAMS[@]}"; do
 		linked_libraries "$file"
 	done | sort -u | while read -r lib; do
@@ -74,21 +114,21 @@ populate_toolstack() {
 
 # The toolstack archive, made again only when a package changed.
 toolstack_archive() {
-	local dir=$BUILD_DIR/dom0 key root
+	local key root archive=$BUILD_DIR/dom0/toolstack-xen$XEN
 
 	key=$(toolstack_key)
-	if [ -f "$dir/toolstack.cpio.gz" ] && [ "$(cat "$dir/toolstack.key" 2>/dev/null)" = "$key" ]; then
-		printf '%s\n' "$dir/toolstack.cpio.gz"
+	if [ -f "$archive.cpio.gz" ] && [ "$(cat "$archive.key" 2>/dev/null)" = "$key" ]; then
+		printf '%s\n' "$archive.cpio.gz"
 		return
 	fi
-	root=$dir/toolstack-root
-	rm -rf "$root" "$dir/toolstack.key"
+	root=$archive-root
+	rm -rf "$root" "$archive.key"
 	mkdir -p "$root"
 	populate_toolstack "$root"
-	initramfs_pack "$root" "$dir/toolstack.cpio.gz"
+	initramfs_pack "$root" "$archive.cpio.gz"
 	rm -rf "$root"
-	printf '%s\n' "$key" >"$dir/toolstack.key"
-	printf '%s\n' "$dir/toolstack.cpio.gz"
+	printf '%s\n' "$key" >"$archive.key"
+	printf '%s\n' "$archive.cpio.gz"
 }
 
 # The dom0's own part: busybox, its init, and the domU to create.
@@ -109,9 +149,10 @@ populate_domu() {
 }
 
 main() {
-	local variant=${1:-} kdir root toolstack
+	local variant=${1:-} kdir root toolstack out
 
 	check_base
+	check_xen
 	[ -n "$variant" ] || die "usage: make-dom0-initramfs.sh unpatched|patched"
 	check_variant "$variant"
 	kdir=$LANE_DIR/$variant
@@ -122,10 +163,11 @@ main() {
 	populate_domu "$root" "$variant"
 	initramfs_pack "$root" "$kdir/dom0-part.cpio.gz"
 	rm -rf "$root"
-	cat "$toolstack" "$kdir/dom0-part.cpio.gz" >"$kdir/dom0-initramfs.cpio.gz.tmp"
-	mv "$kdir/dom0-initramfs.cpio.gz.tmp" "$kdir/dom0-initramfs.cpio.gz"
+	out=$kdir/dom0-initramfs-xen$XEN.cpio.gz
+	cat "$toolstack" "$kdir/dom0-part.cpio.gz" >"$out.tmp"
+	mv "$out.tmp" "$out"
 	rm -f "$kdir/dom0-part.cpio.gz"
-	msg "dom0 initramfs $BASE/$variant: $kdir/dom0-initramfs.cpio.gz ($(du -h "$kdir/dom0-initramfs.cpio.gz" | cut -f1))"
+	msg "dom0 initramfs $BASE/$variant, Xen $XEN: $out ($(du -h "$out" | cut -f1))"
 }
 
 main "$@"

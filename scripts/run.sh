@@ -8,6 +8,9 @@
 #   BASE=7.3|6.12|6.1    the series and Debian source to use (default 7.3)
 #   KSRC=/path/to/linux  your own clean tree of that version instead;
 #                        copied, never modified
+#   XEN=4.17|4.20        the Xen of the Xen environments: Debian 12's,
+#                        installed, or Debian 13's, fetched into BUILD_DIR
+#                        (default 4.17)
 #   ENVS="native xen-pv" a subset of the environments
 #   VARIANTS="patched"   a subset of: unpatched patched patched-noxen
 #   DOMU_VARIANTS=...    the variants booted as xl domUs

@@ -395,6 +395,10 @@ test_bad_input() {
 	expect_error "unknown base" "unknown base '5.4'" \
 		env BUILD_DIR="$b" BASE=5.4 "$REPO_DIR/scripts/prepare-tree.sh"
 	expect_error "unknown option" "unknown argument" "$REPO_DIR/scripts/run.sh" --fast
+	expect_error "unknown Xen version" "unknown XEN='4.2' \\(known: 4\\.17 4\\.20\\)" \
+		"${env[@]}" XEN=4.2 "$REPO_DIR/scripts/boot-guest.sh" xen-pv
+	expect_error "fetch-xen.sh: unknown version" "unknown Xen '4.19'" \
+		env BUILD_DIR="$b" "$REPO_DIR/scripts/fetch-xen.sh" 4.19
 	test_settings "$b"
 	expect_error "missing KSRC" "does not exist" \
 		"${env[@]}" KSRC="$SCRATCH/none" "$REPO_DIR/scripts/prepare-tree.sh"

@@ -18,8 +18,10 @@ LEGACY_IOPL_PARAM=xen_legacy_iopl
 DOM0_BASE=7.3
 DOM0_VARIANT=unpatched
 
-XEN_ELF=${XEN_ELF:-$BUILD_DIR/xen/xen.elf}
-XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
+# shellcheck source=scripts/lib/xen-versions.sh
+. "$(dirname "${BASH_SOURCE[0]}")/xen-versions.sh"
+XEN_ELF=${XEN_ELF:-$BUILD_DIR/xen/xen-$XEN.elf}
+XEN_GZ=${XEN_GZ:-$(xen_root "$XEN")/boot/xen-$XEN-amd64.gz}
 
 env_known() {
 	in_list "$1" "${ALL_ENVS[@]}"
@@ -41,7 +43,7 @@ env_boot_files() {
 	local kdir=$LANE_DIR/$2
 
 	if env_is_domu "$1"; then
-		printf '%s\n' "$BUILD_DIR/$DOM0_BASE/$DOM0_VARIANT/bzImage" "$kdir/dom0-initramfs.cpio.gz"
+		printf '%s\n' "$BUILD_DIR/$DOM0_BASE/$DOM0_VARIANT/bzImage" "$kdir/dom0-initramfs-xen$XEN.cpio.gz"
 	else
 		printf '%s\n' "$kdir/bzImage" "$kdir/initramfs.cpio.gz"
 	fi
@@ -98,7 +100,8 @@ env_time_limit() {
 
 # Xen's multiboot loader in QEMU wants an ELF, Debian ships it gzipped.
 ensure_xen_elf() {
-	[ -r "$XEN_GZ" ] || die "$XEN_GZ not found; scripts/install-deps.sh installs xen-hypervisor-4.17-amd64"
+	check_xen
+	[ -r "$XEN_GZ" ] || die "$XEN_GZ not found; $(xen_how_to_get "$XEN")"
 	if [ ! -s "$XEN_ELF" ] || [ "$XEN_GZ" -nt "$XEN_ELF" ]; then
 		mkdir -p "$(dirname "$XEN_ELF")"
 		zcat "$XEN_GZ" >"$XEN_ELF.tmp"
@@ -106,9 +109,21 @@ ensure_xen_elf() {
 	fi
 }
 
+# Xen's log level: what 4.17 prints at "warning" (its default), 4.20
+# prints at "info" (its default since Xen 4.18 made plain printk() INFO),
+# env_check included.
+xen_loglvl() {
+	case "$XEN" in
+	4.17) echo warning ;;
+	*) echo info ;;
+	esac
+}
+
 # Xen's own command line for an environment.
 xen_args() {
-	local common="console=com1 com1=115200,8n1 dom0_mem=512M loglvl=warning guest_loglvl=warning"
+	local common
+
+	common="console=com1 com1=115200,8n1 dom0_mem=512M loglvl=$(xen_loglvl) guest_loglvl=warning"
 
 	case "$1" in
 	xen-pv | xen-pv-legacy) echo "$common xpti=dom0=true" ;;
@@ -183,48 +198,52 @@ env_qemu_cmd() {
 }
 
 # env_check ENV CONSOLE: TAP on whether the guest ran in the environment
-# it was meant for, judged from what Xen and the guest printed.
+# it was meant for, judged from what Xen, the dom0 and the guest printed:
+# the Xen version too, as the guest's module read it, and in the domU
+# environments the dom0's toolstack version.
 env_check() {
-	local env=$1 log=$2 rc=0
+	local lines
 
+	lines=$(env_check_lines "$1" "$2")
 	echo "TAP version 13"
+	echo "1..$(grep -c '^' <<<"$lines")"
+	printf '%s\n' "$lines"
+	! grep -q '^not ok' <<<"$lines"
+}
+
+# env_check_lines ENV CONSOLE: the TAP lines of env_check, numbered in turn
+env_check_lines() {
+	local env=$1 log=$2 n=2 xen_re=${XEN//./\\.}
+
+	env_expect "$log" 1 "the guest's init ran with harness_env=$env" "@@HARNESS BEGIN env=$env "
 	case "$env" in
-	xen-domu-pv | xen-domu-pvh) echo "1..3" ;;
-	*) echo "1..2" ;;
+	native) env_expect "$log" 2 "no hypervisor below Linux" '^\(XEN\)' absent ;;
+	xen-pv | xen-pv-legacy) env_expect "$log" 2 "Xen has XPTI on for dom0" 'XPTI \(64-bit PV only\): Dom0 enabled' ;;
+	xen-pv-nopti) env_expect "$log" 2 "Xen has XPTI off for dom0" 'XPTI \(64-bit PV only\): Dom0 disabled' ;;
+	xen-pvh) env_expect "$log" 2 "Xen built a PVH dom0" 'PVH is an experimental mode|Dom0 kernel: .*PVH|dom0=pvh' ;;
+	xen-domu-*) env_expect "$log" 2 "the dom0 created the domU with xl" "^dom0: xl create -c /domu/${env#xen-domu-}\.cfg" ;;
 	esac
-	if grep -aqF "@@HARNESS BEGIN env=$env " "$log"; then
-		echo "ok 1 the guest's init ran with harness_env=$env"
-	else
-		echo "not ok 1 the guest's init ran with harness_env=$env"
-		rc=1
-	fi
-	case "$env" in
-	native) env_expect "$log" 2 "no hypervisor below Linux" '^\(XEN\)' absent || rc=1 ;;
-	xen-pv | xen-pv-legacy) env_expect "$log" 2 "Xen has XPTI on for dom0" 'XPTI \(64-bit PV only\): Dom0 enabled' || rc=1 ;;
-	xen-pv-nopti) env_expect "$log" 2 "Xen has XPTI off for dom0" 'XPTI \(64-bit PV only\): Dom0 disabled' || rc=1 ;;
-	xen-pvh) env_expect "$log" 2 "Xen built a PVH dom0" 'PVH is an experimental mode|Dom0 kernel: .*PVH|dom0=pvh' || rc=1 ;;
-	xen-domu-*) env_expect "$log" 2 "the dom0 created the domU with xl" "^dom0: xl create -c /domu/${env#xen-domu-}\.cfg" || rc=1 ;;
-	esac
+	[ "$env" != native ] || return 0
+	env_expect "$log" $((++n)) "the guest runs on Xen $XEN" "^@@S xen_version +$xen_re([^0-9.]|\$)"
+	env_is_domu "$env" || return 0
+	env_expect "$log" $((++n)) "the dom0 runs Xen $XEN's toolstack" \
+		"^dom0: toolstack Xen $xen_re, hypervisor Xen $xen_re([.]|\$)"
 	case "$env" in
 	xen-domu-pv | xen-domu-pvh)
 		# The line io_domu_ungranted writes to COM1, which Xen drops.
-		env_expect "$log" 3 "the domU's writes to ungranted port 0x3f8 never reached the UART" \
-			'xen-domu: a write to an ungranted port reached the UART' absent || rc=1
+		env_expect "$log" $((++n)) "the domU's writes to ungranted port 0x3f8 never reached the UART" \
+			'xen-domu: a write to an ungranted port reached the UART' absent
 		;;
 	esac
-	return "$rc"
 }
 
-# env_expect LOG N WHAT REGEX [absent]: TAP line N on REGEX in LOG
+# env_expect LOG N WHAT REGEX [absent]: TAP line N on REGEX in LOG (env_check
+# judges the lines)
 env_expect() {
-	local found=yes want=yes
+	local found=yes want=yes result=ok
 
 	grep -aqE "$4" "$1" || found=no
 	[ "${5:-}" != absent ] || want=no
-	if [ "$found" = "$want" ]; then
-		echo "ok $2 $3"
-		return 0
-	fi
-	echo "not ok $2 $3"
-	return 1
+	[ "$found" = "$want" ] || result="not ok"
+	echo "$result $2 $3"
 }

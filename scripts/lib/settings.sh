@@ -37,12 +37,13 @@ all_variants() {
 	printf '%s\n' "${ALL_VARIANTS[@]}"
 }
 
-# check_settings: BASE, ENVS, VARIANTS, DOMU_VARIANTS, TESTS, BOOT_JOBS,
-# BOOT_STALL and BOOT_TIMEOUT are all known words or numbers.
+# check_settings: BASE, XEN, ENVS, VARIANTS, DOMU_VARIANTS, TESTS,
+# BOOT_JOBS, BOOT_STALL and BOOT_TIMEOUT are all known words or numbers.
 check_settings() {
 	local var
 
 	check_base
+	check_xen
 	# shellcheck disable=SC2086  # lists of words
 	check_words environment all_envs ${ENVS:-}
 	# shellcheck disable=SC2086
