@@ -91,16 +91,24 @@ runnable_tests() {
 # The reason scripts/known-unbootable gives for not booting this cell, if
 # it lists it.
 unbootable_reason() {
-	local base variant env reason
+	local base variant env xen reason
 
 	while read -r base variant env reason; do
 		case "$base" in "" | \#*) continue ;; esac
+		# "<environment>@<Xen version>": only on that Xen
+		xen='*'
+		if [[ "$env" == *@* ]]; then
+			xen=${env#*@}
+			env=${env%%@*}
+		fi
 		# shellcheck disable=SC2254  # the fields are glob patterns
 		case "$BASE" in $base) ;; *) continue ;; esac
 		# shellcheck disable=SC2254
 		case "$1" in $variant) ;; *) continue ;; esac
 		# shellcheck disable=SC2254
 		case "$2" in $env) ;; *) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$XEN" in $xen) ;; *) continue ;; esac
 		printf '%s\n' "$reason"
 		return
 	done <"$REPO_DIR/scripts/known-unbootable"

@@ -758,6 +758,26 @@ python3 "$REPO_DIR/scripts/report.py" guest "$out"
 EOF_FAKE
 }
 
+# A known-unbootable entry limited to one Xen version ("env@4.20") skips
+# the cell on that Xen only.
+test_unbootable_per_xen() {
+	local b=$SCRATCH/build-unbootable out=$SCRATCH/unbootable
+	local -a env=(env BUILD_DIR="$b" BASE=7.3 XEN=4.20 XEN_GZ="$SCRATCH/xen.gz" OUT="$out")
+
+	mkdir -p "$b/7.3/unpatched"
+	: >"$b/7.3/unpatched/bzImage"
+	: >"$b/7.3/unpatched/dom0-initramfs-xen4.20.cpio.gz"
+	echo "not Xen" | gzip >"$SCRATCH/xen.gz"
+	"${env[@]}" "$REPO_DIR/scripts/boot-guest.sh" xen-domu-hvm unpatched >"$SCRATCH/out" 2>&1 || true
+	if [ "$(cat "$out/outcome" 2>/dev/null)" = skipped ] &&
+		grep -q "^Xen 4.20 on QEMU's TCG CPU" "$out/skipped"; then
+		ok "known-unbootable: an entry for xen-domu-hvm@4.20 skips the cell on Xen 4.20"
+	else
+		not_ok "known-unbootable: an entry for xen-domu-hvm@4.20 skips the cell on Xen 4.20"
+		sed 's/^/# /' "$SCRATCH/out"
+	fi
+}
+
 # most_at_once LOG: the most boots that ran at the same time
 most_at_once() {
 	sort -k3 -n "$1" | awk '$1 == "start" { n++ } $1 == "end" { n-- } n > m { m = n } END { print m + 0 }'
@@ -913,6 +933,7 @@ main() {
 	test_interrupted_boot
 	test_not_applicable
 	test_emulator_defects
+	test_unbootable_per_xen
 	test_bad_input
 	test_bases
 	test_incremental_apply
