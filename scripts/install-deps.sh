@@ -37,22 +37,16 @@ bookworm_source_packages() {
 	done
 }
 
-# Fetch the source of each base that another suite has, when missing.
-fetch_other_sources() {
-	local base
-	for base in "${KNOWN_BASES[@]}"; do
-		if [ -n "$(base_source_suite "$base")" ]; then
-			"$(dirname "$0")/fetch-linux-source.sh" "$base"
-		fi
-	done
-}
+# fetch_other_suites SUITE_OF FETCHER ITEM...: scripts/FETCHER for each
+# ITEM (a base, a Xen version) that SUITE_OF says comes from another
+# suite than Debian 12's; the fetcher does nothing when it has it already.
+fetch_other_suites() {
+	local suite_of=$1 fetcher=$2 item
+	shift 2
 
-# Fetch each Xen version that Debian 12 does not ship, when missing.
-fetch_other_xens() {
-	local version
-	for version in "${KNOWN_XENS[@]}"; do
-		if [ -n "$(xen_suite "$version")" ]; then
-			"$(dirname "$0")/fetch-xen.sh" "$version"
+	for item in "$@"; do
+		if [ -n "$("$suite_of" "$item")" ]; then
+			"$(dirname "$0")/$fetcher" "$item"
 		fi
 	done
 }
@@ -114,8 +108,8 @@ install_missing() {
 main() {
 	mapfile -t -O "${#PACKAGES[@]}" PACKAGES < <(bookworm_source_packages)
 	install_missing "$@"
-	fetch_other_sources
-	fetch_other_xens
+	fetch_other_suites base_source_suite fetch-linux-source.sh "${KNOWN_BASES[@]}"
+	fetch_other_suites xen_suite fetch-xen.sh "${KNOWN_XENS[@]}"
 }
 
 main "$@"
