@@ -694,6 +694,10 @@ test_emulator_defects() {
 		yes "a tool reading the KUnit report died"
 	expect_flake finished "$begin@@T a: Segmentation fault\n@@TEST a rc=139 secs=1\n$end" \
 		no "a test's own output says Segmentation fault"
+	expect_flake crash "$begin""init[1] bad frame in rt_sigreturn frame:0 ip:4610d3 sp:7ffd0486b238 orax:ffffffffffffffff in busybox[401000+184000]\nKernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\n" \
+		yes "the init's busybox could not return from a signal handler"
+	expect_flake finished "$begin@@T a: # io[9] bad frame in rt_sigreturn frame:0 ip:0 sp:0 orax:0 in io[1000+10]\n$end" \
+		no "a test's own bad signal frame in the log"
 }
 
 # expect_watch WHAT OUTCOME PATTERN CMD...: scripts/lib/guest-watch.sh
