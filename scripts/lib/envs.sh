@@ -132,7 +132,7 @@ xen_args() {
 	# The dom0 has CPU 0 to itself; the domU gets CPU 1
 	# (scripts/guest/dom0-init).  Eager FPU switching: with Xen's lazy
 	# switching (its default on AMD CPUs, as QEMU's EPYC model is) the
-	# two vCPUs of a PVH domU that share CPU 1 now and then saw their
+	# two vCPUs of a PVH or HVM domU, which share CPU 1, now and then saw their
 	# XMM registers go back to older contents under QEMU's SVM
 	# emulation, whatever the kernel (docs/verdicts.md).
 	xen-domu-*) echo "$common cpuidle=no dom0_max_vcpus=1 dom0_vcpus_pin spec-ctrl=eager-fpu" ;;
