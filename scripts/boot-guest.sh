@@ -16,7 +16,7 @@
 #   BOOT_TIMEOUT=s    seconds a boot may take at most, output or not
 #   KERNEL_ARGS=...   more kernel parameters
 #   FORCE_BOOT=1      boot a cell that scripts/known-unbootable lists
-# Output: $BUILD_DIR/results/$BASE/<variant>/<env>/{console.log,outcome}
+# Output: $BUILD_DIR/results/$BASE/<variant>/<env>[@<Xen>]/{console.log,outcome}
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -212,7 +212,7 @@ main() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found; scripts/install-deps.sh installs qemu-system-x86"
 	[ "$env" = native ] || ensure_xen_elf
-	out=${OUT:-$BUILD_DIR/results/$BASE/$variant/$env}
+	out=${OUT:-$BUILD_DIR/results/$BASE/$variant/$(cell_name "$env")}
 	rm -rf "$out"
 	mkdir -p "$out"
 	trap interrupted INT TERM HUP
@@ -226,7 +226,11 @@ main() {
 		skip_boot "$reason"
 		return
 	fi
-	note "boot $BASE/$variant in $env (console: $log)"
+	if [ "$env" = native ]; then
+		note "boot $BASE/$variant in $env (console: $log)"
+	else
+		note "boot $BASE/$variant in $env on Xen $XEN (console: $log)"
+	fi
 	boot_once "$log" "${cmd[@]}"
 	outcome=$(cat "$out/outcome")
 	boots=1

@@ -2,7 +2,8 @@
 # The test command: static checks (checkpatch --strict of every series from
 # its base tree, shellcheck), the harness's own tests, then for each base
 # the kernels, the module built by DKMS against each (scripts/test-dkms.sh)
-# and the guest matrix.  Fails on any finding and on any FAIL, CRASH,
+# and the guest matrix of each of its lanes (the base's kernels on one Xen
+# version, LANES below).  Fails on any finding and on any FAIL, CRASH,
 # TIMEOUT or MISSING cell.
 #
 # The bases run in the order of KNOWN_BASES, the primary one (7.3) first,
@@ -28,10 +29,13 @@
 # 28 minutes on 2 cores against 6.5 for the patched build; any one walk
 # would take the command past CI's 90 minutes on a fresh machine.
 #
-# Usage: scripts/check.sh   (BASES="7.3" for one base; VARIANTS=,
+# Usage: scripts/check.sh   (BASES="7.3" for one base; XEN=4.17|4.20 for
+#                            one lane per base, on that Xen; VARIANTS=,
 #                            DOMU_VARIANTS=, ENVS= and the rest as for
 #                            scripts/run.sh, which --help lists)
 set -euo pipefail
+# Whether XEN= was given, before scripts/lib/xen-versions.sh defaults it.
+XEN_GIVEN=${XEN:-}
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 # shellcheck source=scripts/lib/variants.sh
@@ -51,44 +55,102 @@ bases_with_series() {
 	done
 }
 
-# The kernel variants each base is tested with: unpatched and patched on
-# 7.3, the patched kernel only on the backports (see above).  VARIANTS=
-# can still add a backport's unpatched kernel: the entries of
+# The lanes: each base on the Xen its users pair it with (Debian 13 ships
+# Linux 6.12 with Xen 4.20, Debian 12 Linux 6.1 with Xen 4.17), the
+# primary base on the newer one, and its patched kernel also on the other
+# Xen in the PV environments, where the series talks to the hypervisor
+# most (the vm_assist, PHYSDEVOP_set_iobitmap, the legacy path), so that
+# both hypervisors see the primary series.  One lane per line:
+#   <base> <Xen> <variants> <xen-domu-* variants> <environments>
+# with lists joined by commas and "all" for every environment.  Native
+# boots in a base's first lane only: it runs no Xen.
+#
+# The variants: unpatched and patched on 7.3, the patched kernel only on
+# the backports (see above); a domU boot of each type takes about 4
+# minutes together.
+LANES=(
+	"7.3 4.20 unpatched,patched unpatched,patched all"
+	"7.3 4.17 patched patched xen-pv,xen-pv-legacy"
+	"6.12 4.20 patched patched all"
+	"6.1 4.17 patched patched all"
+)
+
+# base_lanes BASE: the lanes of BASE, one per line as in LANES, commas
+# turned into spaces.  XEN= makes it one lane on that Xen with every
+# environment; VARIANTS=, DOMU_VARIANTS= and ENVS= replace a lane's own.
+# VARIANTS= can add a backport's unpatched kernel: the entries of
 # scripts/known-failures for "unpatched" match any base.
-base_variants() {
-	if [ -n "${VARIANTS:-}" ]; then
-		printf '%s\n' "$VARIANTS"
-	elif [ "$1" = 7.3 ]; then
-		printf '%s\n' "unpatched patched"
-	else
-		printf '%s\n' "patched"
-	fi
+base_lanes() {
+	local lane base xen variants domu envs first=yes
+
+	for lane in "${LANES[@]}"; do
+		read -r base xen variants domu envs <<<"$lane"
+		[ "$base" = "$1" ] || continue
+		if [ -n "${XEN_GIVEN:-}" ]; then
+			[ "$first" = yes ] || continue
+			xen=$XEN_GIVEN envs=all
+		fi
+		first=no
+		[ "$envs" != all ] || envs=${ALL_ENVS[*]}
+		printf '%s|%s|%s|%s\n' "$xen" "${VARIANTS:-${variants//,/ }}" \
+			"${DOMU_VARIANTS:-${domu//,/ }}" "${ENVS:-${envs//,/ }}"
+	done
 }
 
-# The variants booted as xl domUs: both on 7.3, the patched one on the
-# backports (the only one they build; a domU boot of each type takes
-# about 4 minutes together).
-base_domu_variants() {
-	if [ -n "${DOMU_VARIANTS:-}" ]; then
-		printf '%s\n' "$DOMU_VARIANTS"
-	elif [ "$1" = 7.3 ]; then
-		printf '%s\n' "unpatched patched"
-	else
-		printf '%s\n' "patched"
+# lane_envs ENVS: ENVS without native unless it is the base's first lane
+lane_envs() {
+	local env
+
+	for env in $2; do
+		[ "$env" != native ] || [ "$1" = first ] || continue
+		printf '%s ' "$env"
+	done
+}
+
+# check_lane HERE FIRST XEN VARIANTS DOMU_VARIANTS ENVS: boot one lane.
+# The base's first lane built the kernels; a later one makes only the dom0
+# initramfs of its own Xen, where it boots domUs.
+check_lane() {
+	local here=$1 variant envs
+
+	envs=$(lane_envs "$2" "$6")
+	[ -n "$envs" ] || return 0
+	if [ "$2" != first ] && XEN=$3 DOMU_VARIANTS=$5 ENVS=$envs domu_wanted; then
+		for variant in $5; do
+			XEN=$3 "$here/make-dom0-initramfs.sh" "$variant" || return 1
+		done
 	fi
+	XEN=$3 VARIANTS=$4 DOMU_VARIANTS=$5 ENVS=$envs "$here/run-matrix.sh"
+}
+
+# domu_wanted: whether ENVS has a xen-domu-* environment
+domu_wanted() {
+	local env
+
+	for env in $ENVS; do
+		env_is_domu "$env" && return 0
+	done
+	return 1
 }
 
 check_base_lane() {
-	local here=$1 rc=0 variants domu
+	local here=$1 rc=0 first=first lane xen variants domu envs built_for
+	local -a lanes
 
 	# Called as "check_base_lane || rc=1", so set -e does not apply here.
-	variants=$(base_variants "$BASE")
-	domu=$(base_domu_variants "$BASE")
-	VARIANTS=$variants DOMU_VARIANTS=$domu "$here/build.sh" || return 1
+	mapfile -t lanes < <(base_lanes "$BASE")
+	[ "${#lanes[@]}" -gt 0 ] || return 0
+	IFS='|' read -r xen variants domu envs <<<"${lanes[0]}"
+	built_for=$xen
+	XEN=$xen VARIANTS=$variants DOMU_VARIANTS=$domu ENVS=$envs "$here/build.sh" || return 1
 	VARIANTS=$variants "$here/test-dkms.sh" || return 1
-	VARIANTS=$variants DOMU_VARIANTS=$domu "$here/run-matrix.sh" || rc=$?
+	for lane in "${lanes[@]}"; do
+		IFS='|' read -r xen variants domu envs <<<"$lane"
+		check_lane "$here" "$first" "$xen" "$variants" "$domu" "$envs" || rc=1
+		first=later
+	done
 	if [ "$BASE" = 7.3 ]; then
-		"$here/test-domu-crash.sh" || rc=1
+		XEN=$built_for "$here/test-domu-crash.sh" || rc=1
 	fi
 	return "$rc"
 }

@@ -132,6 +132,15 @@ toolstack_archive() {
 }
 
 # The dom0's own part: busybox, its init, and the domU to create.
+# domu_args TYPE VARIANT: the domU's settings for the guest init, and
+# what it needs on this Xen under QEMU (scripts/lib/xen-versions.sh)
+domu_args() {
+	local emulated
+
+	emulated=$(xen_hvm_guest_args "$1")
+	echo "$(xl_harness_args "$1" "$2")${emulated:+ $emulated}"
+}
+
 populate_domu() {
 	local root=$1 variant=$2 kdir=$LANE_DIR/$2 type
 
@@ -144,7 +153,7 @@ populate_domu() {
 	cp "$kdir/bzImage" "$kdir/initramfs.cpio.gz" "$root/domu/"
 	for type in "${XL_DOMU_TYPES[@]}"; do
 		xl_domu_config "$type" "domu-$type" /domu/bzImage /domu/initramfs.cpio.gz \
-			"$(xl_harness_args "$type" "$variant")" >"$root/domu/$type.cfg"
+			"$(domu_args "$type" "$variant")" >"$root/domu/$type.cfg"
 	done
 }
 

@@ -7,8 +7,9 @@
                            and DIR/state.txt, prints a summary
   report.py matrix DIR [CELL...]
                            gather every results.json under DIR (only those
-                           of the CELLs, <variant>/<env> paths under DIR,
-                           if given); print the environment x test matrix;
+                           of the CELLs, <variant>/<env>[@<Xen>] paths
+                           under DIR, if given); print the environment x
+                           test matrix, one table per kernel and Xen;
                            write DIR/summary.json, DIR/results.tap and
                            DIR/junit.xml
 
@@ -55,11 +56,13 @@ SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
 KNOWN_FAILURES = os.path.join(SCRIPTS_DIR, "known-failures")
 ENVS_SH = os.path.join(SCRIPTS_DIR, "lib", "envs.sh")
 COMMON_SH = os.path.join(SCRIPTS_DIR, "lib", "common.sh")
+XEN_VERSIONS_SH = os.path.join(SCRIPTS_DIR, "lib", "xen-versions.sh")
 VARIANTS_SH = os.path.join(SCRIPTS_DIR, "lib", "variants.sh")
 
 
 def known_failures(path=KNOWN_FAILURES):
-    """[(base, variant, env, test, reason)] from scripts/known-failures."""
+    """[(base, variant, env, test, reason)] from scripts/known-failures;
+    env may name one Xen version ("xen-pvh@4.20")."""
     entries = []
     if not os.path.exists(path):
         return entries
@@ -75,8 +78,11 @@ def excuse(result, entries):
     """A FAIL that scripts/known-failures lists becomes XFAIL."""
     if result["status"] != "FAIL":
         return result
-    cell = (result.get("base"), result.get("variant"), result.get("env"), result["test"])
     for entry in entries:
+        env = result.get("env")
+        if "@" in entry[2]:
+            env = "%s@%s" % (env, result.get("xen"))
+        cell = (result.get("base"), result.get("variant"), env, result["test"])
         if all(fnmatch.fnmatchcase(str(v), pat) for v, pat in zip(cell, entry[:4])):
             return dict(result, status="XFAIL",
                         detail="known: %s (%s)" % (entry[4], result["detail"]))
@@ -208,7 +214,7 @@ def guest(outdir):
     with open(os.path.join(outdir, "expected")) as f:
         expected = [t for t in f.read().split() if t]
     tap, ends, state = parse_guest_lines(lines)
-    meta = dict(zip(("base", "variant", "env"), outdir.rstrip("/").split("/")[-3:]))
+    meta = cell_meta(outdir)
     results = []
     entries = known_failures()
     skipped = os.path.join(outdir, "skipped")
@@ -242,8 +248,7 @@ def guest(outdir):
         for line in why_lines(lines):
             print("    | " + line)
     status = worst([r["status"] for r in results] or ["MISSING"])
-    print("    %s/%s/%s: %s (%d tests)" % (meta.get("base"), meta.get("variant"),
-                                        meta.get("env"), status, len(results)))
+    print("    %s: %s (%d tests)" % (cell_key(meta), status, len(results)))
     return 1 if status in BAD else 0
 
 
@@ -261,7 +266,7 @@ def gather(topdir, cells=None, states=None, boots=None):
                 cell = json.load(f)
             results.extend(cell["results"])
             r = cell["results"][0] if cell["results"] else None
-            key = cell_key(r["base"], r["variant"], r["env"]) if r else None
+            key = cell_key(r) if r else None
             if states is not None and cell.get("state") is not None and key:
                 states[key] = cell["state"]
             if boots is not None and key and cell.get("outcome") != "skipped":
@@ -270,16 +275,44 @@ def gather(topdir, cells=None, states=None, boots=None):
     return results
 
 
-def cell_key(base, variant, env):
-    return "%s/%s/%s" % (base, variant, env)
+def cell_meta(outdir):
+    """Base, variant, environment and Xen version of a cell, from its
+    directory: <base>/<variant>/<env>[@<Xen>] (scripts/lib/envs.sh,
+    cell_name); no Xen for a cell that boots none."""
+    base, variant, name = (outdir.rstrip("/").split("/")[-3:] + [None] * 3)[:3]
+    env, _, xen = (name or "").partition("@")
+    return {"base": base, "variant": variant, "env": env, "xen": xen or None}
 
 
-def test_order(results):
+def cell_key(r):
+    """<base>/<variant>/<env>[@<Xen>], as the cell's directory is named."""
+    key = "%s/%s/%s" % (r["base"], r["variant"], r["env"])
+    return key + "@" + r["xen"] if r.get("xen") else key
+
+
+def lane_of(r):
+    return (r["base"], r["variant"], r.get("xen"))
+
+
+def lanes_of(results):
+    """The tables of the matrix: one per base, kernel variant and Xen
+    version.  A cell that boots no Xen (native) goes in the first table
+    of its kernel that has one, or in a table of its own."""
+    xen_lanes = sorted({lane_of(r) for r in results if r.get("xen")}, key=lane_order)
+    home = {}
+    for r in results:
+        lane = lane_of(r)
+        if not lane[2]:
+            lane = next((l for l in xen_lanes if l[:2] == lane[:2]), lane)
+        home[id(r)] = lane
+    return sorted(set(home.values()), key=lane_order), home
+
+
+def test_order(results, home):
     """Every test once, in the order the guests of the first lane report
     them: a test is in the same row of every matrix."""
     order = []
-    for r in sorted(results, key=lambda r: (lane_order((r["base"], r["variant"])),
-                                            env_order(r["env"]))):
+    for r in sorted(results, key=lambda r: (lane_order(home[id(r)]), env_order(r["env"]))):
         if r["test"] not in order:
             order.append(r["test"])
     return order
@@ -290,19 +323,21 @@ def print_matrix(results, boots=None):
     a last row with the boots each cell took (more than one: the boot was
     repeated, see docs/verdicts.md; "-": not booted)."""
     boots = boots or {}
-    lanes = sorted({(r["base"], r["variant"]) for r in results}, key=lane_order)
-    order = test_order(results)
-    for base, variant in lanes:
-        cells = [r for r in results if (r["base"], r["variant"]) == (base, variant)]
+    lanes, home = lanes_of(results)
+    order = test_order(results, home)
+    for lane in lanes:
+        base, variant, xen = lane
+        cells = [r for r in results if home[id(r)] == lane]
         envs = sorted({r["env"] for r in cells}, key=env_order)
+        keys = {r["env"]: cell_key(r) for r in cells}
         tests = [t for t in order if any(r["test"] == t for r in cells)]
         width = max(len(t) for t in tests + ["test"]) + 2
-        print("\nLinux %s, %s:" % (base, variant))
+        print("\nLinux %s, %s%s:" % (base, variant, ", Xen " + xen if xen else ""))
         print("  " + "test".ljust(width) + "".join(e.ljust(15) for e in envs))
         for t in tests:
             row = {r["env"]: r["status"] for r in cells if r["test"] == t}
             print("  " + t.ljust(width) + "".join(row.get(e, "-").ljust(15) for e in envs))
-        counts = [boots.get(cell_key(base, variant, e)) for e in envs]
+        counts = [boots.get(keys[e]) for e in envs]
         print("  " + "boots".ljust(width) + "".join(
             (str(c["boots"]) if c else "-").ljust(15) for c in counts))
 
@@ -327,11 +362,14 @@ def env_order(env):
 
 
 def lane_order(lane):
-    """Bases in the order of KNOWN_BASES (the primary one first), and
-    variants in that of ALL_VARIANTS (unpatched first): the order in
-    which scripts/check.sh and scripts/run-matrix.sh boot them."""
-    base, variant = lane
+    """Bases in the order of KNOWN_BASES (the primary one first), the
+    newest Xen first, and variants in the order of ALL_VARIANTS
+    (unpatched first): the order in which scripts/check.sh and
+    scripts/run-matrix.sh boot them."""
+    base, variant, xen = lane
+    xens = harness_list(XEN_VERSIONS_SH, "KNOWN_XENS")[::-1]
     return (order_in(harness_list(COMMON_SH, "KNOWN_BASES"), base),
+            order_in(xens, xen or ""),
             order_in(harness_list(VARIANTS_SH, "ALL_VARIANTS"), variant))
 
 
@@ -350,7 +388,7 @@ def write_tap(results, path):
     with open(path, "w") as f:
         f.write("TAP version 13\n1..%d\n" % len(results))
         for i, r in enumerate(results, 1):
-            name = "%s/%s/%s/%s" % (r["base"], r["variant"], r["env"], r["test"])
+            name = "%s/%s" % (cell_key(r), r["test"])
             ok = "not ok" if r["status"] in BAD or r["status"] == "XFAIL" else "ok"
             directive = ""
             if r["status"] == "SKIP":
@@ -366,7 +404,7 @@ def write_tap(results, path):
 def write_junit(results, path):
     suites = {}
     for r in results:
-        suites.setdefault("%s/%s/%s" % (r["base"], r["variant"], r["env"]), []).append(r)
+        suites.setdefault(cell_key(r), []).append(r)
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
     for name, cases in sorted(suites.items()):
         bad = sum(r["status"] in BAD for r in cases)
@@ -394,10 +432,11 @@ def write_junit(results, path):
 
 
 def repeated_boots(boots):
-    """Repeated boots per environment, over every lane: {env: count}."""
+    """Repeated boots per environment, over every lane and Xen version:
+    {env: count}."""
     per_env = {}
     for key, b in boots.items():
-        env = key.split("/")[-1]
+        env = key.split("/")[-1].partition("@")[0]
         per_env[env] = per_env.get(env, 0) + b["boots"] - 1
     return {e: n for e, n in sorted(per_env.items(), key=lambda i: env_order(i[0]))}
 

@@ -12,6 +12,7 @@
 # together when it ends, from its log beside the cell's results.
 #
 # Usage: BASE=7.3|6.12|6.1 [VARIANTS="unpatched patched patched-noxen"]
+#        [XEN=4.17|4.20]
 #        [ENVS="native ..."] [BOOT_JOBS=n]
 #        scripts/run-matrix.sh
 set -euo pipefail
@@ -24,15 +25,30 @@ set -euo pipefail
 # shellcheck source=scripts/lib/settings.sh
 . "$(dirname "$0")/lib/settings.sh"
 
+# cell_dir CELL: the results directory of a "variant/env" cell, under
+# $BUILD_DIR/results/$BASE
+cell_dir() {
+	printf '%s/%s\n' "${1%%/*}" "$(cell_name "${1#*/}")"
+}
+
+# where_booted ENV: how the matrix names where a cell booted
+where_booted() {
+	if [ "$1" = native ]; then
+		printf '%s\n' "$1"
+	else
+		printf '%s on Xen %s\n' "$1" "$XEN"
+	fi
+}
+
 # print_states CELL...: the module's state as each booted cell's guest
 # printed it
 print_states() {
 	local cell dir
 
 	for cell in "$@"; do
-		dir=$BUILD_DIR/results/$BASE/$cell
+		dir=$BUILD_DIR/results/$BASE/$(cell_dir "$cell")
 		[ -s "$dir/state.txt" ] || continue
-		printf '\nModule state, Linux %s %s, %s:\n' "$BASE" "${cell%%/*}" "${cell#*/}"
+		printf '\nModule state, Linux %s %s, %s:\n' "$BASE" "${cell%%/*}" "$(where_booted "${cell#*/}")"
 		sed 's/^/  /' "$dir/state.txt"
 	done
 }
@@ -40,7 +56,9 @@ print_states() {
 # boot_cell VARIANT ENV: boot one cell; with more than one job, into a
 # log that is printed whole when the boot ends.
 boot_cell() {
-	local log=$BUILD_DIR/results/$BASE/$1/$2.boot.log
+	local log
+
+	log=$BUILD_DIR/results/$BASE/$(cell_dir "$1/$2").boot.log
 
 	if [ "$BOOT_JOBS" = 1 ]; then
 		"$(dirname "$0")/boot-guest.sh" "$2" "$1" || true
@@ -129,7 +147,7 @@ boot_cells() {
 	for cell in "$@"; do
 		wait_for_slot "$BOOT_JOBS"
 		wait_for_alone "${cell#*/}"
-		[ "$BOOT_JOBS" = 1 ] || note "boot $BASE/$cell started (log: $BUILD_DIR/results/$BASE/$cell.boot.log)"
+		[ "$BOOT_JOBS" = 1 ] || note "boot $BASE/$cell started (log: $BUILD_DIR/results/$BASE/$(cell_dir "$cell").boot.log)"
 		boot_cell "${cell%%/*}" "${cell#*/}" &
 		RUNNING[$!]=$cell
 	done
@@ -151,8 +169,8 @@ forget_summaries() {
 }
 
 main() {
-	local variant env variants
-	local -a cells=()
+	local variant env variants cell
+	local -a cells=() dirs=()
 
 	no_arguments "$@"
 	check_settings
@@ -168,7 +186,10 @@ main() {
 	forget_summaries
 	boot_cells "${cells[@]}"
 	print_states "${cells[@]}"
-	python3 "$REPO_DIR/scripts/report.py" matrix "$BUILD_DIR/results/$BASE" "${cells[@]}"
+	for cell in "${cells[@]}"; do
+		dirs+=("$(cell_dir "$cell")")
+	done
+	python3 "$REPO_DIR/scripts/report.py" matrix "$BUILD_DIR/results/$BASE" "${dirs[@]}"
 }
 
 main "$@"

@@ -27,6 +27,18 @@ env_known() {
 	in_list "$1" "${ALL_ENVS[@]}"
 }
 
+# cell_name ENV: the name of a cell's results directory under
+# results/<base>/<variant>/: the environment, and for one that boots Xen
+# the Xen version too ("xen-pv@4.20"), so that the same kernel booted on
+# two Xen versions keeps both results.
+cell_name() {
+	if [ "$1" = native ]; then
+		printf '%s\n' "$1"
+	else
+		printf '%s@%s\n' "$1" "$XEN"
+	fi
+}
+
 # Whether the kernel under test runs as a domU that a dom0 creates with xl
 # (scripts/guest/dom0-init), rather than as the dom0 or on bare QEMU.
 env_is_domu() {
@@ -146,6 +158,7 @@ env_kernel_args() {
 	# can time out and panic a healthy guest.
 	native) echo "console=ttyS0 no_timer_check" ;;
 	xen-pv-legacy) echo "console=hvc0 $LEGACY_IOPL_PARAM" ;;
+	xen-pvh) echo "console=hvc0$(xen_hvm_guest_args pvh | sed 's/^./ &/')" ;;
 	*) echo "console=hvc0" ;;
 	esac
 }
