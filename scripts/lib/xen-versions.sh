@@ -41,22 +41,26 @@ xen_how_to_get() {
 	fi
 }
 
-# xen_hvm_guest_args TYPE: what Linux needs on its command line, under
-# QEMU's TCG, as an HVM-type guest (TYPE pv, pvh or hvm; the PVH dom0 is
-# pvh) of $XEN.  QEMU's emulation of AMD SVM has no XSETBV intercept
+# xen_hvm_guest_args TYPE: what Linux needs on its command line as an
+# HVM-type guest of Xen under QEMU's TCG (TYPE pv, pvh or hvm; the PVH
+# dom0 is pvh).  QEMU's emulation of AMD SVM has no XSETBV intercept
 # (target/i386: helper_xsetbv() checks none, and its svm.h has no
-# SVM_EXIT_XSETBV), so Xen never sees such a guest set XCR0.  Xen 4.17
-# reads CPUID 0xD.0 EBX, the XSAVE area's size for the current XCR0,
-# from the CPU; since 4.19 it computes it from the XCR0 it saw the guest
-# set, none, and says 0.  Linux then warns "XSAVE consistency problem:
-# size 832 != kernel_size 0" and turns XSAVE off, and 7.3 crashes on
-# that path (a NULL pointer dereference in prepare_creds() before init,
-# PVH dom0 4 boots of 4, PVH and HVM domU 2 of 2, unpatched and patched
-# alike, 2026-12-04).  With "noxsave" Linux never asks: every test of
-# those guests passed.  Real hardware intercepts XSETBV.
+# SVM_EXIT_XSETBV), so Xen never sees such a guest set XCR0 and, when it
+# switches the vCPU in, loads the XCR0 it believes the guest has: x87 and
+# SSE.  Seen from user space in the unpatched 7.3 PVH dom0 on Xen 4.17
+# (2026-12-04, a probe reading XCR0 and running one AVX instruction on
+# each vCPU for 25 s): vCPU 1 read 0x7 and ran AVX, vCPU 0 read 0x3 and
+# every AVX instruction raised SIGILL.  That is the "Illegal
+# instruction" of user programs, and an XRSTOR of AVX state saved on the
+# other vCPU faults ("Bad FPU state detected").  Xen 4.20 also computes
+# the XSAVE size it reports (CPUID 0xD.0 EBX) from the XCR0 it saw, none,
+# and says 0: Linux warns "XSAVE consistency problem" and turns XSAVE
+# off, and 7.3 then crashes before init (NULL pointer dereference in
+# prepare_creds()).  With "noxsave" Linux leaves XCR0 alone and uses
+# FXSAVE: the guest and Xen agree.  Real hardware intercepts XSETBV.
 xen_hvm_guest_args() {
-	case "$1:$XEN" in
-	pv:* | *:4.17) ;;
+	case "$1" in
+	pv) ;;
 	*) echo "noxsave" ;;
 	esac
 }
