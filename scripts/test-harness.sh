@@ -714,6 +714,12 @@ test_emulator_defects() {
 		yes "a tool reading the KUnit report died"
 	expect_flake finished "$begin@@T a: Segmentation fault\n@@TEST a rc=139 secs=1\n$end" \
 		no "a test's own output says Segmentation fault"
+	expect_flake finished "$begin""harness: kunit: corrupted double-linked list\nharness: kunit: Aborted\n$end" \
+		yes "glibc aborted a tool reading the KUnit report"
+	expect_flake finished "$begin""harness: kunit: malloc(): unaligned tcache chunk detected\n$end" \
+		yes "glibc found a tool's heap corrupted"
+	expect_flake finished "$begin@@T a: corrupted double-linked list\n@@T a: Aborted\n@@TEST a rc=134 secs=1\n$end" \
+		no "a test that glibc aborted"
 	expect_flake crash "$begin""init[1] bad frame in rt_sigreturn frame:0 ip:4610d3 sp:7ffd0486b238 orax:ffffffffffffffff in busybox[401000+184000]\nKernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\n" \
 		yes "the init's busybox could not return from a signal handler"
 	expect_flake finished "$begin@@T a: # io[9] bad frame in rt_sigreturn frame:0 ip:0 sp:0 orax:0 in io[1000+10]\n$end" \
