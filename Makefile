@@ -52,6 +52,9 @@ xl-configs:	## write xl configs for a real Xen host
 bench:		## benchmark I/O privilege per context switch, unpatched vs patched
 	scripts/bench.sh
 
+flake-rates:	## boot cells BOOTS times each; count emulator-defect signatures
+	scripts/flake-rates.sh
+
 lint:		## checkpatch --strict and shellcheck
 	scripts/lint.sh
 
@@ -65,4 +68,4 @@ help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'
 
 .PHONY: run check deps tree apply bisect build selftests module boot matrix \
-	xl-configs bench lint posting clean help
+	xl-configs bench flake-rates lint posting clean help

@@ -16,6 +16,8 @@
 #   BOOT_TIMEOUT=s    seconds a boot may take at most, output or not
 #   KERNEL_ARGS=...   more kernel parameters
 #   FORCE_BOOT=1      boot a cell that scripts/known-unbootable lists
+#   MAX_BOOTS=n       boots at most when a boot shows an emulator defect
+#                     (scripts/lib/emulator-defects.sh; 1: never again)
 # Output: $BUILD_DIR/results/$BASE/<variant>/<env>[@<Xen>]/{console.log,outcome}
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh

@@ -908,6 +908,39 @@ test_interrupted_boot() {
 # is told harness_na=) nor expected, and its matrix row shows "-" there;
 # kexec_handover is not run on a kernel whose series has no record to
 # hand over.  A stand-in QEMU prints its arguments and the end line.
+# scripts/flake-rates.sh boots a cell BOOTS times, never again on a
+# signature, and counts the boots that showed each class: a stand-in QEMU
+# whose first boot shows SIGILL.
+test_flake_rates() {
+	local b=$SCRATCH/build-flake stubs=$SCRATCH/flake-stubs row
+
+	mkdir -p "$stubs" "$b/7.3/selftests"
+	# shellcheck disable=SC2016  # expanded by the stand-in, not here
+	printf '#!/bin/sh
+n=$(cat "%s/boots" 2>/dev/null || echo 0)
+echo $((n + 1)) >"%s/boots"
+echo "@@HARNESS BEGIN env=native variant=patched base=7.3"
+[ "$n" = 0 ] && echo "Illegal instruction"
+printf "@@T iopl_levels: 1..1\\n@@T iopl_levels: ok 1 x\\n@@TEST iopl_levels rc=0 secs=1\\n"
+echo "@@HARNESS END rc=0"
+' "$stubs" "$stubs" >"$stubs/qemu-system-x86_64"
+	chmod +x "$stubs/qemu-system-x86_64"
+	: >"$b/7.3/selftests/iopl_levels"
+	: >"$SCRATCH/flake-image"
+	env BUILD_DIR="$b" BASES=7.3 VARIANTS=patched ENVS=native BOOTS=2 TESTS=iopl_levels \
+		KERNEL="$SCRATCH/flake-image" INITRD="$SCRATCH/flake-image" PATH="$stubs:$PATH" \
+		"$REPO_DIR/scripts/flake-rates.sh" >"$SCRATCH/flake.out" 2>&1 || true
+	row=$(grep '^7.3 patched native idle ' "$b/flake-rates/table.txt" 2>/dev/null | tr -s ' ') || true
+	if [ "$row" = "7.3 patched native idle 2 2 0 1 0 0 0 0" ] && [ "$(cat "$stubs/boots")" = 2 ]; then
+		ok "flake-rates: two boots, never repeated, one counted with an fpu signature"
+	else
+		not_ok "flake-rates: two boots, never repeated, one counted with an fpu signature (row '$row')"
+		sed 's/^/# /' "$SCRATCH/flake.out"
+	fi
+	expect_error "flake-rates: BOOTS=0" "BOOTS=0: not a positive number" \
+		env BUILD_DIR="$b" BOOTS=0 "$REPO_DIR/scripts/flake-rates.sh"
+}
+
 test_not_applicable() {
 	local b=$SCRATCH/build-na stubs=$SCRATCH/na-stubs t
 	local cell=$SCRATCH/build-na/results/7.3/patched/native
@@ -974,6 +1007,7 @@ main() {
 	test_interrupted_boot
 	test_not_applicable
 	test_emulator_defects
+	test_flake_rates
 	test_unbootable_per_xen
 	test_bad_input
 	test_bases

@@ -32,17 +32,61 @@
 # stay, so that a boot that still shows one says so instead of failing
 # for the emulator, and the run's summary counts every repeat.
 # shellcheck disable=SC2034  # read by scripts/boot-guest.sh
-MAX_BOOTS=5
-EMULATOR_DEFECT_RE='Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|\(XEN\) d[0-9]+v[0-9]+ Triple fault|^harness: a harness tool crashed|^(harness: [a-z_]+: )?(Segmentation fault|Aborted)|^(harness: [a-z_]+: )?(corrupted [a-z -]+|double free or corruption.*|(malloc|free)\(\): .*)$|^[a-z0-9_.-]+\[[0-9]+\] bad frame in rt_sigreturn .* in busybox\['
+MAX_BOOTS=${MAX_BOOTS:-5}
+
+# The signatures, one class a line: "<class> <extended regex>".
+#   fpu           SIGILL, a faulting XRSTOR, or a busybox process that
+#                 could not return from a signal handler
+#   triple-fault  Xen reports a guest vCPU's triple fault
+#   tool-signal   a harness tool killed by a signal (SIGSEGV and the like)
+#   tool-abort    glibc aborted a harness tool (its heap corrupted)
+EMULATOR_DEFECT_CLASSES=(
+	'fpu Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|^[a-z0-9_.-]+\[[0-9]+\] bad frame in rt_sigreturn .* in busybox\['
+	'triple-fault \(XEN\) d[0-9]+v[0-9]+ Triple fault'
+	'tool-signal ^harness: a harness tool crashed|^(harness: [a-z_]+: )?Segmentation fault'
+	'tool-abort ^(harness: [a-z_]+: )?(Aborted|corrupted [a-z -]+$|double free or corruption|(malloc|free)\(\): )'
+)
+
+# emulator_defect_re: every class's signature, as one regex
+emulator_defect_re() {
+	local class
+
+	for class in "${EMULATOR_DEFECT_CLASSES[@]}"; do
+		printf '%s\n' "${class#* }"
+	done | paste -sd '|' -
+}
+EMULATOR_DEFECT_RE=$(emulator_defect_re)
+
+# ended_early OUTCOME LOG: whether the boot ended before the guest's init
+# reported
+ended_early() {
+	[ "$1" != finished ] && ! grep -aqF '@@HARNESS BEGIN' "$2"
+}
 
 # emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
 emulator_flake() {
 	local line
 
-	if [ "$1" != finished ] && ! grep -aqF '@@HARNESS BEGIN' "$2"; then
+	if ended_early "$1" "$2"; then
 		echo "ended ($1) before the guest's init reported"
 		return 0
 	fi
 	line=$(grep -aE -m1 "$EMULATOR_DEFECT_RE" "$2" | tr -d '\r') || return 1
 	echo "emulator defect: ${line:0:120}"
+}
+
+# defect_classes OUTCOME LOG: the classes whose signature the boot shows,
+# "early-end" for one that ended before the guest's init reported, one a
+# line (scripts/flake-rates.sh counts them)
+defect_classes() {
+	local class
+
+	if ended_early "$1" "$2"; then
+		echo early-end
+	fi
+	for class in "${EMULATOR_DEFECT_CLASSES[@]}"; do
+		if grep -aqE "${class#* }" "$2"; then
+			printf '%s\n' "${class%% *}"
+		fi
+	done
 }

@@ -38,7 +38,8 @@ all_variants() {
 }
 
 # check_settings: BASE, XEN, ENVS, VARIANTS, DOMU_VARIANTS, TESTS,
-# BOOT_JOBS, BOOT_STALL and BOOT_TIMEOUT are all known words or numbers.
+# BOOT_JOBS, BOOT_STALL, BOOT_TIMEOUT and MAX_BOOTS are all known words or
+# numbers.
 check_settings() {
 	local var
 
@@ -50,7 +51,7 @@ check_settings() {
 	check_words "kernel variant" all_variants ${VARIANTS:-} ${DOMU_VARIANTS:-}
 	# shellcheck disable=SC2046  # a comma-separated list
 	check_words test known_tests $(tr ',' ' ' <<<"${TESTS:-}")
-	for var in BOOT_JOBS BOOT_STALL BOOT_TIMEOUT; do
+	for var in BOOT_JOBS BOOT_STALL BOOT_TIMEOUT MAX_BOOTS; do
 		[ -z "${!var:-}" ] || [[ "${!var}" =~ ^[1-9][0-9]*$ ]] ||
 			die "$var=${!var}: not a positive number"
 	done
