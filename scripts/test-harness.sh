@@ -819,6 +819,68 @@ test_unbootable_per_xen() {
 	fi
 }
 
+# A copy of the harness whose steps only record how scripts/check.sh
+# called them.
+fake_check_repo() {
+	local repo=$1 base step
+
+	mkdir -p "$repo"
+	cp -r "$REPO_DIR/scripts" "$repo/"
+	for base in 7.3 6.12 6.1; do
+		mkdir -p "$repo/patches/$base"
+		: >"$repo/patches/$base/0001-x.patch"
+	done
+	for step in install-deps lint test-harness build test-dkms run-matrix \
+		make-dom0-initramfs test-domu-crash; do
+		# shellcheck disable=SC2016  # expanded by the stand-in
+		printf '#!/bin/sh\necho "%s ${BASE:-} ${XEN:-} [${VARIANTS:-}] [${DOMU_VARIANTS:-}] [${ENVS:-}] $*" >>"$BUILD_DIR/steps.log"\n' \
+			"$step" >"$repo/scripts/$step.sh"
+	done
+}
+
+# expect_steps WHAT LOG LINE...: LOG holds the LINEs in that order
+expect_steps() {
+	local what=$1 log=$2
+	shift 2
+
+	if [ "$(grep -E '^(run-matrix|make-dom0-initramfs|test-domu-crash) ' "$log")" = "$(printf '%s\n' "$@")" ]; then
+		ok "lanes: $what"
+	else
+		not_ok "lanes: $what"
+		sed 's/^/# /' "$log"
+	fi
+}
+
+# scripts/check.sh boots each base in its lanes: the Xen and environments
+# of each, native in a base's first lane only; XEN= makes it one lane per
+# base.
+test_check_lanes() {
+	local repo=$SCRATCH/lanes-repo b=$SCRATCH/build-lanes
+	local all="native xen-pv xen-pv-nopti xen-pv-legacy xen-pvh xen-domu-pv xen-domu-pvh xen-domu-hvm"
+
+	fake_check_repo "$repo"
+	mkdir -p "$b"
+	BUILD_DIR=$b "$repo/scripts/check.sh" >"$SCRATCH/out" 2>&1 || true
+	expect_steps "each base on its Xen, 7.3 also on 4.17 in two PV environments" "$b/steps.log" \
+		"run-matrix 7.3 4.20 [unpatched patched] [unpatched patched] [$all ] " \
+		"run-matrix 7.3 4.17 [patched] [patched] [xen-pv xen-pv-legacy ] " \
+		"test-domu-crash 7.3 4.20 [] [] [] " \
+		"run-matrix 6.12 4.20 [patched] [patched] [$all ] " \
+		"run-matrix 6.1 4.17 [patched] [patched] [$all ] "
+	rm -f "$b/steps.log"
+	BUILD_DIR=$b XEN=4.17 BASES=7.3 "$repo/scripts/check.sh" >"$SCRATCH/out" 2>&1 || true
+	expect_steps "XEN= makes one lane on that Xen" "$b/steps.log" \
+		"run-matrix 7.3 4.17 [unpatched patched] [unpatched patched] [$all ] " \
+		"test-domu-crash 7.3 4.17 [] [] [] "
+	rm -f "$b/steps.log"
+	BUILD_DIR=$b ENVS="native xen-domu-pv" BASES=7.3 "$repo/scripts/check.sh" >"$SCRATCH/out" 2>&1 || true
+	expect_steps "ENVS= applies to every lane; a later lane makes its own Xen's dom0 initramfs" "$b/steps.log" \
+		"run-matrix 7.3 4.20 [unpatched patched] [unpatched patched] [native xen-domu-pv ] " \
+		"make-dom0-initramfs 7.3 4.17 [] [] [native xen-domu-pv] patched" \
+		"run-matrix 7.3 4.17 [patched] [patched] [xen-domu-pv ] " \
+		"test-domu-crash 7.3 4.20 [] [] [native xen-domu-pv] "
+}
+
 # most_at_once LOG: the most boots that ran at the same time
 most_at_once() {
 	sort -k3 -n "$1" | awk '$1 == "start" { n++ } $1 == "end" { n-- } n > m { m = n } END { print m + 0 }'
@@ -1004,6 +1066,7 @@ main() {
 	test_report
 	test_watch
 	test_matrix_runs
+	test_check_lanes
 	test_interrupted_boot
 	test_not_applicable
 	test_emulator_defects
