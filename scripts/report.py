@@ -96,7 +96,26 @@ def worst(statuses):
 def read_console(path):
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", "replace")
-    return text.replace("\r", "").split("\n")
+    return unsplice_xen(text.replace("\r", "").split("\n"))
+
+
+def unsplice_xen(lines):
+    """Xen and the guest share the serial line, and Xen writes a message
+    of its own whole, between two characters of a guest line ("@@T a:
+    ok 3 x" becoming "@@T a: o(XEN) uart interrupt ..." and "k 3 x"):
+    put the message on a line of its own and the guest line together."""
+    out, head = [], ""
+    for line in lines:
+        line, head = head + line, ""
+        cut = line.find("(XEN) ")
+        if cut > 0:
+            out.append(line[cut:])
+            head = line[:cut]
+            continue
+        out.append(line)
+    if head:
+        out.append(head)
+    return out
 
 
 def parse_guest_lines(lines):
