@@ -228,11 +228,7 @@ main() {
 		skip_boot "$reason"
 		return
 	fi
-	if [ "$env" = native ]; then
-		note "boot $BASE/$variant in $env (console: $log)"
-	else
-		note "boot $BASE/$variant in $env on Xen $XEN (console: $log)"
-	fi
+	note "boot $BASE/$variant in $(where_booted "$env") (console: $log)"
 	boot_once "$log" "${cmd[@]}"
 	outcome=$(cat "$out/outcome")
 	boots=1

@@ -17,16 +17,6 @@ set -euo pipefail
 # shellcheck source=scripts/lib/settings.sh
 . "$(dirname "$0")/lib/settings.sh"
 
-# Whether any environment to be booted is a domU created by a dom0.
-domu_envs_wanted() {
-	local env
-
-	for env in ${ENVS:-${ALL_ENVS[*]}}; do
-		env_is_domu "$env" && return 0
-	done
-	return 1
-}
-
 # The dom0 kernel is the unpatched kernel of $DOM0_BASE: this lane's
 # (built above unless VARIANTS= left it out) when the lane is of that base,
 # KSRC= included; otherwise the one built from Debian's source, without

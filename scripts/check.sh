@@ -97,7 +97,8 @@ base_lanes() {
 	done
 }
 
-# lane_envs ENVS: ENVS without native unless it is the base's first lane
+# lane_envs FIRST ENVS: ENVS without native unless FIRST says this is the
+# base's first lane ("first")
 lane_envs() {
 	local env
 
@@ -115,22 +116,12 @@ check_lane() {
 
 	envs=$(lane_envs "$2" "$6")
 	[ -n "$envs" ] || return 0
-	if [ "$2" != first ] && XEN=$3 DOMU_VARIANTS=$5 ENVS=$envs domu_wanted; then
+	if [ "$2" != first ] && ENVS=$envs domu_envs_wanted; then
 		for variant in $5; do
 			XEN=$3 "$here/make-dom0-initramfs.sh" "$variant" || return 1
 		done
 	fi
 	XEN=$3 VARIANTS=$4 DOMU_VARIANTS=$5 ENVS=$envs "$here/run-matrix.sh"
-}
-
-# domu_wanted: whether ENVS has a xen-domu-* environment
-domu_wanted() {
-	local env
-
-	for env in $ENVS; do
-		env_is_domu "$env" && return 0
-	done
-	return 1
 }
 
 check_base_lane() {

@@ -131,9 +131,8 @@ toolstack_archive() {
 	printf '%s\n' "$archive.cpio.gz"
 }
 
-# The dom0's own part: busybox, its init, and the domU to create.
 # domu_args TYPE VARIANT: the domU's settings for the guest init, and
-# what it needs on this Xen under QEMU (scripts/lib/xen-versions.sh)
+# what it needs under QEMU (scripts/lib/xen-versions.sh)
 domu_args() {
 	local emulated
 
@@ -141,6 +140,7 @@ domu_args() {
 	echo "$(xl_harness_args "$1" "$2")${emulated:+ $emulated}"
 }
 
+# The dom0's own part: busybox, its init, and the domU to create.
 populate_domu() {
 	local root=$1 variant=$2 kdir=$LANE_DIR/$2 type
 

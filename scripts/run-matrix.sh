@@ -31,15 +31,6 @@ cell_dir() {
 	printf '%s/%s\n' "${1%%/*}" "$(cell_name "${1#*/}")"
 }
 
-# where_booted ENV: how the matrix names where a cell booted
-where_booted() {
-	if [ "$1" = native ]; then
-		printf '%s\n' "$1"
-	else
-		printf '%s on Xen %s\n' "$1" "$XEN"
-	fi
-}
-
 # print_states CELL...: the module's state as each booted cell's guest
 # printed it
 print_states() {

@@ -48,6 +48,27 @@ env_is_domu() {
 	esac
 }
 
+# domu_envs_wanted: whether any environment of ENVS (all by default) is a
+# domU created by a dom0
+domu_envs_wanted() {
+	local env
+
+	for env in ${ENVS:-${ALL_ENVS[*]}}; do
+		env_is_domu "$env" && return 0
+	done
+	return 1
+}
+
+# where_booted ENV: how reports name where a cell boots ("xen-pv on Xen
+# 4.20"; native runs no Xen)
+where_booted() {
+	if [ "$1" = native ]; then
+		printf '%s\n' "$1"
+	else
+		printf '%s on Xen %s\n' "$1" "$XEN"
+	fi
+}
+
 # env_boot_files ENV VARIANT: the kernel and the initramfs QEMU loads, one
 # per line.  In the domU environments that is the dom0, whose initramfs
 # carries the kernel under test (scripts/make-dom0-initramfs.sh).
@@ -158,7 +179,7 @@ env_kernel_args() {
 	# can time out and panic a healthy guest.
 	native) echo "console=ttyS0 no_timer_check" ;;
 	xen-pv-legacy) echo "console=hvc0 $LEGACY_IOPL_PARAM" ;;
-	xen-pvh) echo "console=hvc0$(xen_hvm_guest_args pvh | sed 's/^./ &/')" ;;
+	xen-pvh) echo "console=hvc0 $(xen_hvm_guest_args pvh)" ;;
 	*) echo "console=hvc0" ;;
 	esac
 }
