@@ -61,8 +61,7 @@ VARIANTS_SH = os.path.join(SCRIPTS_DIR, "lib", "variants.sh")
 
 
 def known_failures(path=KNOWN_FAILURES):
-    """[(base, variant, env, test, reason)] from scripts/known-failures;
-    env may name one Xen version ("xen-pvh@4.20")."""
+    """[(base, variant, env, test, reason)] from scripts/known-failures."""
     entries = []
     if not os.path.exists(path):
         return entries
@@ -78,11 +77,8 @@ def excuse(result, entries):
     """A FAIL that scripts/known-failures lists becomes XFAIL."""
     if result["status"] != "FAIL":
         return result
+    cell = (result.get("base"), result.get("variant"), result.get("env"), result["test"])
     for entry in entries:
-        env = result.get("env")
-        if "@" in entry[2]:
-            env = "%s@%s" % (env, result.get("xen"))
-        cell = (result.get("base"), result.get("variant"), env, result["test"])
         if all(fnmatch.fnmatchcase(str(v), pat) for v, pat in zip(cell, entry[:4])):
             return dict(result, status="XFAIL",
                         detail="known: %s (%s)" % (entry[4], result["detail"]))
