@@ -766,13 +766,20 @@ test_watch() {
 		bash -c 'echo "@@HARNESS BEGIN"'
 }
 
+# harness_copy REPO: a copy of the harness's scripts in REPO, for a test
+# to change
+harness_copy() {
+	mkdir -p "$1"
+	cp -r "$REPO_DIR/scripts" "$1/"
+}
+
 # A copy of the harness whose boot-guest.sh is a stand-in: it records
 # when each boot starts and ends, and leaves a passing cell.
 fake_matrix_repo() {
 	local repo=$1
 
+	harness_copy "$repo"
 	mkdir -p "$repo/patches/6.12"
-	cp -r "$REPO_DIR/scripts" "$repo/"
 	cat >"$repo/scripts/boot-guest.sh" <<'EOF_FAKE'
 #!/usr/bin/env bash
 set -euo pipefail
@@ -797,8 +804,8 @@ test_unbootable_per_xen() {
 	local b=$SCRATCH/build-unbootable out=$SCRATCH/unbootable repo=$SCRATCH/unbootable-repo
 	local -a env=(env BUILD_DIR="$b" BASE=7.3 XEN_GZ="$SCRATCH/xen.gz" OUT="$out")
 
+	harness_copy "$repo"
 	mkdir -p "$repo/patches/7.3" "$b/7.3/unpatched"
-	cp -r "$REPO_DIR/scripts" "$repo/"
 	echo "7.3 * xen-domu-hvm@4.20 made up for the test" >"$repo/scripts/known-unbootable"
 	: >"$b/7.3/unpatched/bzImage"
 	: >"$b/7.3/unpatched/dom0-initramfs-xen4.20.cpio.gz"
@@ -826,8 +833,7 @@ test_unbootable_per_xen() {
 fake_check_repo() {
 	local repo=$1 base step
 
-	mkdir -p "$repo"
-	cp -r "$REPO_DIR/scripts" "$repo/"
+	harness_copy "$repo"
 	for base in 7.3 6.12 6.1; do
 		mkdir -p "$repo/patches/$base"
 		: >"$repo/patches/$base/0001-x.patch"
