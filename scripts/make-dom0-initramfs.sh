@@ -31,13 +31,15 @@ set -euo pipefail
 # root's own libraries and dynamic loader.
 XEN_ROOT=$(xen_root "$XEN")
 XEN_TOOLS=/usr/lib/xen-$XEN
-HOST_TOOLSTACK_PACKAGES=(xen-utils-4.17 qemu-system-xen qemu-system-data seabios busybox-static libc6)
+HOST_TOOLSTACK_PACKAGES=(xen-utils-4.17 xenstore-utils qemu-system-xen qemu-system-data seabios busybox-static libc6)
 
 # Programs the dom0 runs, and what they load at run time, as paths in the
 # dom0 (and under XEN_ROOT).
 TOOLSTACK_PROGRAMS=(
 	"$XEN_TOOLS"/bin/{xl,xenstored,xenconsoled,xenconsole,xen-init-dom0,libxl-save-helper}
 	/usr/libexec/xen-qemu-system-i386
+	# xenstore read|write, for the events of io_domu_events
+	/usr/bin/xenstore
 )
 TOOLSTACK_DATA=(
 	"$XEN_TOOLS"/boot/hvmloader

@@ -95,15 +95,23 @@ def read_console(path):
     return unsplice_xen(text.replace("\r", "").split("\n"))
 
 
+# Messages written whole into the console while a guest writes its lines:
+# Xen's, and the dom0's about the events it makes for a domU
+# (scripts/guest/dom0-init).
+SPLICED = re.compile(r"\(XEN\) |dom0: event |dom0:   ")
+
+
 def unsplice_xen(lines):
     """Xen and the guest share the serial line, and Xen writes a message
     of its own whole, between two characters of a guest line ("@@T a:
     ok 3 x" becoming "@@T a: o(XEN) uart interrupt ..." and "k 3 x"):
-    put the message on a line of its own and the guest line together."""
+    put the message on a line of its own and the guest line together.
+    The dom0 of the domU environments does the same with its event lines."""
     out, head = [], ""
     for line in lines:
         line, head = head + line, ""
-        cut = line.find("(XEN) ")
+        m = SPLICED.search(line, 1)
+        cut = m.start() if m else -1
         if cut > 0:
             out.append(line[cut:])
             head = line[:cut]

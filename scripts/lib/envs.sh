@@ -98,11 +98,13 @@ env_extra_tests() {
 # that a SKIP always means a test that ran and said why it could not.
 # io_domu_ungranted needs a domU that xl granted some ports and not
 # others, and a console other than COM1; an HVM domU's port accesses go
-# to its device model, not to Xen's permission check.
+# to its device model, not to Xen's permission check.  io_domu_events
+# needs a dom0 that makes the events it asks for (scripts/guest/dom0-init).
 env_inapplicable_tests() {
 	case "$1" in
 	xen-domu-pv | xen-domu-pvh) ;;
-	*) echo io_domu_ungranted ;;
+	xen-domu-hvm) echo io_domu_ungranted ;;
+	*) printf '%s\n' io_domu_ungranted io_domu_events ;;
 	esac
 }
 
@@ -152,11 +154,20 @@ xen_loglvl() {
 	esac
 }
 
+# The dom0's memory: in the domU environments it holds the domU's save
+# image (384 MB, "xl save" in scripts/guest/dom0-init) in its tmpfs.
+dom0_mem() {
+	case "$1" in
+	xen-domu-*) echo 896M ;;
+	*) echo 512M ;;
+	esac
+}
+
 # Xen's own command line for an environment.
 xen_args() {
 	local common
 
-	common="console=com1 com1=115200,8n1 dom0_mem=512M loglvl=$(xen_loglvl) guest_loglvl=warning"
+	common="console=com1 com1=115200,8n1 dom0_mem=$(dom0_mem "$1") loglvl=$(xen_loglvl) guest_loglvl=warning"
 
 	case "$1" in
 	xen-pv | xen-pv-legacy) echo "$common xpti=dom0=true" ;;
@@ -211,7 +222,7 @@ env_qemu_cmd() {
 		;;
 	xen-domu-pv)
 		# A PV domU needs no hardware virtualization: the CPU model
-		# of xen-pv; room for a 512 MB dom0 and a 384 MB domU.
+		# of xen-pv; room for the dom0 and a 384 MB domU.
 		cmd+=(-cpu Haswell-noTSX -m 1536 -kernel "$XEN_ELF"
 			-append "$(xen_args "$env")"
 			-initrd "$kernel ${cmdline//,/,,},$initrd")
