@@ -18,9 +18,9 @@
  * the events were over.  The events are the dom0's to make: the test asks
  * for each one through the domain's xenstore directory data/io-events,
  * where the dom0 of the harness (scripts/guest/dom0-init) lists the events
- * it offers ("offer", e.g. "vcpu-down vcpu-up save-restore"), reads
- * the test's "request" ("<n> <event>") and answers in "done" ("<n> ok" or
- * "<n> failed: <why>").  After a vcpu-down or vcpu-up the test also waits
+ * it offers ("offer", e.g. "vcpu-down vcpu-up save-restore") and why not
+ * the others ("not-offered"), reads the test's "request" ("<n> <event>")
+ * and answers in "done" ("<n> ok" or "<n> failed: <why>").  After a vcpu-down or vcpu-up the test also waits
  * for the guest's own view of the vCPU to change; a vCPU given back is
  * brought online by the test, as udev would.
  *
@@ -119,8 +119,8 @@ static const struct event_kind *kind_of(const char *word)
 /* The events the dom0 offers, into events[]; why not, or NULL. */
 static const char *read_offer(void)
 {
-	static char why[160];
-	char offer[128], *word, *save;
+	static char why[512];
+	char offer[128], not_offered[384] = "", *word, *save;
 
 	xenbus = open(XENBUS_DEV, O_RDWR);
 	if (xenbus < 0)
@@ -137,8 +137,14 @@ static const char *read_offer(void)
 		}
 		events[nr_events++] = k;
 	}
-	if (!nr_events)
-		return "the dom0 offers no event for this domU";
+	if (xs_read("not-offered", not_offered, sizeof(not_offered)) &&
+	    *not_offered)
+		ksft_print_msg("not offered: %s\n", not_offered);
+	if (!nr_events) {
+		snprintf(why, sizeof(why), "the dom0 offers no event here (%s)",
+			 not_offered);
+		return why;
+	}
 	return NULL;
 }
 
