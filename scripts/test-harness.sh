@@ -768,6 +768,85 @@ test_watch() {
 		bash -c 'echo "@@HARNESS BEGIN"'
 }
 
+# Stand-ins for xl and xenstore in a dom0: the domU's domid, xenstore as
+# files under $XS, and the calls made, in $STATE.
+fake_toolstack() {
+	local bin=$1
+
+	mkdir -p "$bin"
+	cat >"$bin/xl" <<'EOF_XL'
+#!/bin/sh
+echo "xl $*" >>"$STATE/calls"
+case "$1" in
+domid) cat "$STATE/domid" ;;
+vcpu-set) ;;
+save)
+	[ -e "$STATE/fail-save" ] && { echo "xc: error: Save failed (22 = Invalid argument)" >&2; exit 1; }
+	echo image >"$3"
+	;;
+restore) echo $(($(cat "$STATE/domid") + 1)) >"$STATE/domid" ;;
+*) exit 1 ;;
+esac
+EOF_XL
+	cat >"$bin/xenstore" <<'EOF_XS'
+#!/bin/sh
+mode=$1
+shift
+case "$mode" in
+read) cat "$XS$1" 2>/dev/null ;;
+write)
+	while [ $# -ge 2 ]; do
+		mkdir -p "$(dirname "$XS$1")"
+		printf '%s' "$2" >"$XS$1"
+		shift 2
+	done
+	;;
+esac
+EOF_XS
+	chmod +x "$bin/xl" "$bin/xenstore"
+}
+
+# The dom0's side of io_domu_events (scripts/guest/dom0-init), with a
+# stand-in toolstack: each request gets its event once and an answer at
+# the domU's domid of the moment; a failed save answers with xl's reason.
+test_dom0_events() {
+	local d=$SCRATCH/dom0-events out
+	local key=/local/domain
+
+	mkdir -p "$d/log" "$d/state" "$d/xs"
+	fake_toolstack "$d/bin"
+	echo 1 >"$d/state/domid"
+	out=$(cd "$d" && BIN=$d/bin STATE=$d/state XS=$d/xs DOM0_LOG_DIR=$d/log \
+		DOM0_SAVE_DIR=$d DOM0_INIT_FUNCTIONS=1 sh -c '
+		. "$0"
+		PATH=$BIN:$PATH
+		domid=1 last_event="" restored=no
+		offer_events 1 pv
+		xenstore write /local/domain/1/data/io-events/request "1 vcpu-down"
+		serve_event domu-pv
+		serve_event domu-pv
+		xenstore write /local/domain/1/data/io-events/request "2 save-restore"
+		serve_event domu-pv
+		echo "restored=$restored domid=$domid"
+		touch "$STATE/fail-save"
+		xenstore write /local/domain/2/data/io-events/request "3 save-restore"
+		serve_event domu-pv' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
+	if [ "$(cat "$d/xs$key/1/data/io-events/offer")" = "vcpu-down vcpu-up save-restore save-restore" ] &&
+		[ "$(cat "$d/xs$key/1/data/io-events/done")" = "1 ok" ] &&
+		[ "$(grep -c "vcpu-set domu-pv 1" "$d/state/calls")" = 1 ] &&
+		[ "$(cat "$d/xs$key/2/data/io-events/done")" = "3 failed: xc: error: Save failed (22 = Invalid argument)" ] &&
+		grep -q "xl restore $d/domu-pv.save" "$d/state/calls" && ! [ -e "$d/domu-pv.save" ] &&
+		grep -q "restored=yes domid=2" <<<"$out" &&
+		grep -q "^dom0: event 2 save-restore: 2 ok" <<<"$out" &&
+		grep -q "^dom0:   xc: error: Save failed" <<<"$out"; then
+		ok "dom0: each event asked for is made once and answered at the domU's domid; a failed save answers why"
+	else
+		not_ok "dom0: each event asked for is made once and answered at the domU's domid; a failed save answers why"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		find "$d/xs" -type f -exec sh -c 'printf "# %s: %s\n" "$1" "$(cat "$1")"' _ {} \;
+	fi
+}
+
 # harness_copy REPO: a copy of the harness's scripts in REPO, for a test
 # to change
 harness_copy() {
@@ -1074,6 +1153,7 @@ main() {
 	echo "TAP version 13"
 	test_relocate
 	test_report
+	test_dom0_events
 	test_watch
 	test_matrix_runs
 	test_check_lanes
