@@ -20,9 +20,10 @@
  * where the dom0 of the harness (scripts/guest/dom0-init) lists the events
  * it offers ("offer", e.g. "vcpu-down vcpu-up save-restore") and why not
  * the others ("not-offered"), reads the test's "request" ("<n> <event>")
- * and answers in "done" ("<n> ok" or "<n> failed: <why>").  After a vcpu-down or vcpu-up the test also waits
- * for the guest's own view of the vCPU to change; a vCPU given back is
- * brought online by the test, as udev would.
+ * and answers in "done" ("<n> ok" or "<n> failed: <why>").  After a
+ * vcpu-down or vcpu-up the test also waits for the guest's own view of
+ * the vCPU to change; a vCPU given back is brought online by the test, as
+ * udev would.
  *
  * The test needs root, two CPUs, /dev/xen/xenbus and a dom0 that offers
  * events; it skips otherwise.
