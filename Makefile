@@ -55,6 +55,9 @@ bench:		## benchmark I/O privilege per context switch, unpatched vs patched
 flake-rates:	## boot cells BOOTS times each; count emulator-defect signatures
 	scripts/flake-rates.sh
 
+suspend-rate:	## count kernel warnings over repeated xl save/restore of a PV domU
+	scripts/suspend-rate.sh
+
 lint:		## checkpatch --strict and shellcheck
 	scripts/lint.sh
 
@@ -68,4 +71,4 @@ help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'
 
 .PHONY: run check deps tree apply bisect build selftests module boot matrix \
-	xl-configs bench flake-rates lint posting clean help
+	xl-configs bench flake-rates suspend-rate lint posting clean help

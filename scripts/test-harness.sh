@@ -847,6 +847,44 @@ test_dom0_events() {
 	fi
 }
 
+# harness_domu_events= on the dom0's command line replaces the events it
+# offers (scripts/suspend-rate.sh asks for save-restores only).
+test_dom0_events_override() {
+	local d=$SCRATCH/dom0-events-override key=/local/domain/1/data/io-events/offer
+
+	mkdir -p "$d/log" "$d/state" "$d/xs"
+	fake_toolstack "$d/bin"
+	echo "console=hvc0 harness_domu_events=save-restore,save-restore,save-restore" >"$d/cmdline"
+	(cd "$d" && BIN=$d/bin STATE=$d/state XS=$d/xs DOM0_LOG_DIR=$d/log \
+		DOM0_CMDLINE=$d/cmdline DOM0_INIT_FUNCTIONS=1 sh -c '
+		. "$0"
+		PATH=$BIN:$PATH
+		offer_events 1 pvh' "$REPO_DIR/scripts/guest/dom0-init" >"$d/out" 2>&1)
+	if [ "$(cat "$d/xs$key" 2>/dev/null)" = "save-restore save-restore save-restore" ]; then
+		ok "dom0: harness_domu_events= replaces the events offered"
+	else
+		not_ok "dom0: harness_domu_events= replaces the events offered"
+		sed 's/^/# /' "$d/out"
+	fi
+}
+
+# Bad settings of scripts/suspend-rate.sh are refused before anything
+# boots.
+test_suspend_rate_settings() {
+	local setting out
+
+	for setting in SAVES=7 SAVES=0 BOOTS=x JOBS=0 BUSY=-1; do
+		if out=$(env "$setting" BUILD_DIR="$SCRATCH/empty-build" BASE=7.3 \
+			"$REPO_DIR/scripts/suspend-rate.sh" 2>&1) ||
+			! grep -q "^error: ${setting%%=*}=" <<<"$out"; then
+			not_ok "suspend-rate.sh refuses $setting"
+			printf '%s\n' "$out" | sed 's/^/# /'
+			return
+		fi
+	done
+	ok "suspend-rate.sh refuses bad SAVES, BOOTS, JOBS and BUSY before booting"
+}
+
 # harness_copy REPO: a copy of the harness's scripts in REPO, for a test
 # to change
 harness_copy() {
@@ -1154,6 +1192,8 @@ main() {
 	test_relocate
 	test_report
 	test_dom0_events
+	test_dom0_events_override
+	test_suspend_rate_settings
 	test_watch
 	test_matrix_runs
 	test_check_lanes
