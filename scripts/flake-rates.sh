@@ -28,26 +28,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib/emulator-defects.sh"
 # shellcheck source=scripts/lib/settings.sh
 . "$(dirname "$0")/lib/settings.sh"
+# shellcheck source=scripts/lib/busy-load.sh
+. "$(dirname "$0")/lib/busy-load.sh"
 
 RATES_DIR=$BUILD_DIR/flake-rates
 RATES=$RATES_DIR/rates.tsv
 CLASSES=(early-end fpu triple-fault tool-signal tool-abort)
-
-# The CPU-bound processes of BUSY=n, stopped on exit.
-HOGS=()
-
-start_hogs() {
-	local i
-
-	for ((i = 0; i < $1; i++)); do
-		bash -c 'while :; do :; done' &
-		HOGS+=("$!")
-	done
-}
-
-stop_hogs() {
-	[ "${#HOGS[@]}" = 0 ] || kill "${HOGS[@]}" 2>/dev/null || true
-}
 
 # cell_status DIR: the worst status of a booted cell (scripts/report.py)
 cell_status() {

@@ -26,25 +26,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib/envs.sh"
 # shellcheck source=scripts/lib/settings.sh
 . "$(dirname "$0")/lib/settings.sh"
+# shellcheck source=scripts/lib/busy-load.sh
+. "$(dirname "$0")/lib/busy-load.sh"
 
 ENV=xen-domu-pv
 MAX_SAVES=6 # io_domu_events makes at most six events
-
-# The CPU-bound processes of BUSY=n, stopped on exit.
-HOGS=()
-
-start_hogs() {
-	local i
-
-	for ((i = 0; i < $1; i++)); do
-		bash -c 'while :; do :; done' &
-		HOGS+=("$!")
-	done
-}
-
-stop_hogs() {
-	[ "${#HOGS[@]}" = 0 ] || kill "${HOGS[@]}" 2>/dev/null || true
-}
 
 # save_list N: "save-restore" N times, comma-separated
 save_list() {
