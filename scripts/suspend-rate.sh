@@ -44,7 +44,10 @@ save_list() {
 
 # count PATTERN FILE: how many lines of FILE match PATTERN (0 without FILE)
 count() {
-	grep -c -e "$1" "$2" 2>/dev/null || true
+	local n
+
+	n=$(grep -c -e "$1" "$2" 2>/dev/null) || true
+	echo "${n:-0}"
 }
 
 # boot_once VARIANT N: one boot, one line of rates.tsv: the saves made,
