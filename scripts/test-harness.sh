@@ -847,6 +847,26 @@ test_dom0_events() {
 	fi
 }
 
+# env_check judges the guest's lines whole, even when Xen wrote a message
+# of its own into the middle of one (seen on a loaded host: "@@HARNESS
+# BEGIN e(XEN) uart interrupt taking more than 4ms ...").
+test_env_check_spliced() {
+	local log=$SCRATCH/env-spliced.log out
+
+	printf '%b' 'dom0: xl create -c /domu/hvm.cfg (kernel arguments: x)\r\n' \
+		'@@HARNESS BEGIN e(XEN) uart interrupt taking more than 4ms, switched to polling\r\n' \
+		'nv=xen-domu-hvm variant=unpatched base=7.3 kernel=7.3.4+\r\n' \
+		'@@S xen_version               4.20\r\n' \
+		'dom0: toolstack Xen 4.20, hypervisor Xen 4.20.5-pre\r\n' >"$log"
+	if out=$(cd "$REPO_DIR" && bash -c '. scripts/lib/common.sh; . scripts/lib/envs.sh
+		XEN=4.20 env_check xen-domu-hvm "$1"' _ "$log" 2>&1); then
+		ok "env_check: a Xen message inside the guest's BEGIN line does not hide it"
+	else
+		not_ok "env_check: a Xen message inside the guest's BEGIN line does not hide it"
+		printf '%s\n' "$out" | sed 's/^/# /'
+	fi
+}
+
 # harness_domu_events= on the dom0's command line replaces the events it
 # offers (scripts/suspend-rate.sh asks for save-restores only).
 test_dom0_events_override() {
@@ -1193,6 +1213,7 @@ main() {
 	test_report
 	test_dom0_events
 	test_dom0_events_override
+	test_env_check_spliced
 	test_suspend_rate_settings
 	test_watch
 	test_matrix_runs
