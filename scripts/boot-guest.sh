@@ -33,14 +33,15 @@ set -euo pipefail
 # shellcheck source=scripts/lib/settings.sh
 . "$(dirname "$0")/lib/settings.sh"
 
-# The series has the boot-protocol patches (the SETUP_HYPERVISOR record
-# that kexec_handover checks).
+# The series has the boot-protocol patches (boot_params.hypervisor_type,
+# which kexec_handover checks).
 series_declares_hypervisor() {
-	variant_has_series "$1" && grep -qs '^+#define SETUP_HYPERVISOR' "$SERIES_DIR"/0*.patch
+	variant_has_series "$1" &&
+		grep -Eqs '^\+[[:space:]]*__u8[[:space:]]+hypervisor_type;' "$SERIES_DIR"/0*.patch
 }
 
 # The checks run in this environment only (envs.sh), less kexec_handover
-# on a kernel that has no record for it to hand over.
+# on a kernel that has no hypervisor type for it to hand over.
 extra_tests() {
 	local env=$1 variant=$2
 

@@ -1115,8 +1115,8 @@ test_interrupted_boot() {
 
 # A test that cannot apply in an environment is not run there (the guest
 # is told harness_na=) nor expected, and its matrix row shows "-" there;
-# kexec_handover is not run on a kernel whose series has no record to
-# hand over.  A stand-in QEMU prints its arguments and the end line.
+# kexec_handover runs on a kernel whose series has a hypervisor type to
+# hand over, and only there.  A stand-in QEMU prints its arguments and the end line.
 # scripts/flake-rates.sh boots a cell BOOTS times, never again on a
 # signature, and counts the boots that showed each class: a stand-in QEMU
 # whose first boot shows SIGILL.
@@ -1173,11 +1173,21 @@ echo "@@HARNESS END rc=0"
 		not_ok "boot: a test that cannot apply is neither run nor expected"
 		sed 's/^/# /' "$SCRATCH/na.out" "$cell/expected"
 	fi
+	if grep -qx module_reload "$cell/expected" && grep -qx kexec_handover "$cell/expected" &&
+		grep -q 'harness_extra=.*kexec_handover' "$cell/console.log"; then
+		ok "boot: kexec_handover on a kernel with boot_params.hypervisor_type"
+	else
+		not_ok "boot: kexec_handover on a kernel with boot_params.hypervisor_type"
+	fi
+	cell=$SCRATCH/build-na/results/7.3/unpatched/native
+	env BUILD_DIR="$b" BASE=7.3 KERNEL="$SCRATCH/na-image" INITRD="$SCRATCH/na-image" \
+		PATH="$stubs:$PATH" "$REPO_DIR/scripts/boot-guest.sh" native unpatched >"$SCRATCH/na.out" 2>&1 || true
 	if grep -qx module_reload "$cell/expected" && ! grep -qx kexec_handover "$cell/expected" &&
 		! grep -q 'harness_extra=.*kexec_handover' "$cell/console.log"; then
 		ok "boot: no kexec_handover on a kernel without the boot-protocol patches"
 	else
 		not_ok "boot: no kexec_handover on a kernel without the boot-protocol patches"
+		sed 's/^/# /' "$SCRATCH/na.out"
 	fi
 	# shellcheck disable=SC2016  # expanded by lib_says's shell
 	if [ -z "$(lib_says 6.12 '. "$1/scripts/lib/envs.sh"; env_inapplicable_tests xen-domu-pv; env_inapplicable_tests xen-domu-pvh')" ]; then
