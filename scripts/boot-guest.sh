@@ -40,15 +40,16 @@ series_declares_hypervisor() {
 		grep -Eqs '^\+[[:space:]]*__u8[[:space:]]+hypervisor_type;' "$SERIES_DIR"/0*.patch
 }
 
-# The checks run in this environment only (envs.sh), less kexec_handover
-# on a kernel that has no hypervisor type for it to hand over.
+# The checks run in this environment only (envs.sh), less boot_declared
+# and kexec_handover on a kernel that has no hypervisor type to check.
 extra_tests() {
 	local env=$1 variant=$2
 
 	env_extra_tests "$env" | while read -r test; do
-		if [ "$test" != kexec_handover ] || series_declares_hypervisor "$variant"; then
-			echo "$test"
-		fi
+		case $test in
+		boot_declared | kexec_handover) series_declares_hypervisor "$variant" || continue ;;
+		esac
+		echo "$test"
 	done
 }
 

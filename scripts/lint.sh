@@ -23,7 +23,8 @@ checkpatch_sources() {
 
 	# ENOSYS: the selftests test for the kernel's "no such system call"
 	# answer, the one use checkpatch's ENOSYS rule cannot tell apart.
-	for file in "$REPO_DIR"/module/*.[ch] "$REPO_DIR"/selftests/x86/*.[ch] "$REPO_DIR"/bench/*.[ch]; do
+	for file in "$REPO_DIR"/module/*.[ch] "$REPO_DIR"/selftests/x86/*.[ch] "$REPO_DIR"/bench/*.[ch] \
+		"$REPO_DIR"/scripts/guest/*.c; do
 		[ -e "$file" ] || continue
 		if ! "$src/scripts/checkpatch.pl" --strict -q --no-tree --ignore ENOSYS -f "$file" \
 			>"$BUILD_DIR/logs/checkpatch.out" 2>&1; then

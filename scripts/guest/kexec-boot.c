@@ -3,8 +3,9 @@
  * kexec-boot: start another kernel through kexec_file_load(), as
  * "kexec -s -l ... && kexec -e" would, for the harness's kexec_handover
  * test.  The running kernel's own bzImage loader builds the boot
- * parameters, so the SETUP_HYPERVISOR record that the series adds is
- * what reaches the next kernel; user space plays no part in it.
+ * parameters, so the hypervisor type that reaches the next kernel
+ * (boot_params.hypervisor_type) is the one the kernel hands on; user
+ * space plays no part in it.
  *
  * Usage: kexec-boot KERNEL INITRD CMDLINE
  * Returns only on failure, with a message and exit status 1.

@@ -83,16 +83,16 @@ env_boot_files() {
 }
 
 # Guest checks that run in some environments only, one per line:
-# kexec_handover where Linux's own kexec_file bzImage loader starts the
-# next kernel (a Xen dom0 hands kexec to the hypervisor instead, and a
-# PV domU has no kexec_file): bare metal, where the type handed on is 0,
-# and the PVH and HVM domUs, where it is Xen PVH and Xen HVM; and
+# boot_declared and kexec_handover where the kernel can start another
+# with kexec (a Xen dom0 hands kexec to the hypervisor instead, and a PV
+# domU has none): bare metal, where the type handed on is 0, and the PVH
+# and HVM domUs, where it is Xen PVH and Xen HVM; and
 # module_reload (a thousand unload/load cycles, a minute under emulation)
 # where it is quickest, since the module's load path is the same in all.
 env_extra_tests() {
 	case "$1" in
-	native) printf '%s\n' module_reload kexec_handover ;;
-	xen-domu-pvh | xen-domu-hvm) printf '%s\n' kexec_handover ;;
+	native) printf '%s\n' module_reload boot_declared kexec_handover ;;
+	xen-domu-pvh | xen-domu-hvm) printf '%s\n' boot_declared kexec_handover ;;
 	esac
 }
 

@@ -8,7 +8,7 @@
 known_tests() {
 	local src
 
-	printf '%s\n' module_load kunit kernel_log module_reload kexec_handover env_check
+	printf '%s\n' module_load kunit kernel_log module_reload boot_declared kexec_handover env_check
 	for src in "$REPO_DIR"/selftests/x86/*.c "$REPO_DIR"/bench/*.c; do
 		src=${src##*/}
 		printf '%s\n' "${src%.c}"
