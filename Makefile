@@ -34,6 +34,9 @@ bisect:		## apply the series patch by patch, building after each
 build:		## build kernels, module, selftests and initramfs
 	scripts/build.sh
 
+build-configs:	## build the patched tree without guest support, without PARAVIRT, 32-bit
+	scripts/build-configs.sh
+
 selftests:	## build the selftests (static)
 	scripts/build-selftests.sh
 
@@ -70,5 +73,5 @@ clean:		## remove the build cache (trees, builds, results)
 help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## */\t/'
 
-.PHONY: run check deps tree apply bisect build selftests module boot matrix \
+.PHONY: run check deps tree apply bisect build build-configs selftests module boot matrix \
 	xl-configs bench flake-rates suspend-rate lint posting clean help

@@ -423,6 +423,9 @@ test_bad_input() {
 		"${env[@]}" XEN=4.2 "$REPO_DIR/scripts/boot-guest.sh" xen-pv
 	expect_error "fetch-xen.sh: unknown version" "unknown Xen '4.19'" \
 		env BUILD_DIR="$b" "$REPO_DIR/scripts/fetch-xen.sh" 4.19
+	expect_error "build-configs.sh: unknown configuration" \
+		"no configuration 'no-xen' \\(known: i386 no-guest no-paravirt\\)" \
+		"${env[@]}" CONFIGS="no-guest no-xen" "$REPO_DIR/scripts/build-configs.sh"
 	test_settings "$b"
 	expect_error "missing KSRC" "does not exist" \
 		"${env[@]}" KSRC="$SCRATCH/none" "$REPO_DIR/scripts/prepare-tree.sh"
