@@ -56,7 +56,7 @@ config_make() {
 
 # Whether the tree's Kconfig files define option $2 (CONFIG_ prefixed)
 tree_defines() {
-	grep -rqsx --include='Kconfig*' "config ${2#CONFIG_}" "$1"
+	grep -rqsxE --include='Kconfig*' "(menu)?config ${2#CONFIG_}" "$1"
 }
 
 # The settings of FRAGMENT that the tree defines; the others (the KUnit
