@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Show, read-only under /sys/kernel/x86_guest_state/, what the running
- * kernel decided about the platform it runs on: hypervisor and Xen guest
- * type, the boot-declared hypervisor record, the Xen PV I/O-privilege mode,
- * SMAP, and whether the save_fl paravirt op keeps its contract.
+ * kernel decided about the platform it runs on and no other file shows:
+ * the hypervisor it detected, the Xen PV I/O-privilege path it took,
+ * SMAP and EFLAGS.AC as the CPU has them, and whether the save_fl paravirt
+ * op keeps its contract.  What the kernel already shows elsewhere stays
+ * there: Xen's guest type and version in /sys/hypervisor, the
+ * X86_BUG_XEN_PV_IOPL bit in the bugs line of /proc/cpuinfo, the
+ * boot-declared hypervisor type in /sys/kernel/boot_params/data.
  *
- * The module must build against kernels that lack parts of this (no Xen,
- * no setup_data hypervisor record, no X86_BUG_XEN_PV_IOPL).  A value such a
- * kernel cannot provide reads UNSUPPORTED: deriving it some other way
- * would show a guess as if the kernel had decided it.
+ * The module builds against kernels that lack some of this (no guest
+ * support, no X86_BUG_XEN_PV_IOPL) and loads on CPUs without SMAP.  An
+ * attribute that the kernel or the CPU cannot back is not created:
+ * deriving its value some other way would show a guess as if the kernel
+ * had decided it.  The module uses only symbols of the base kernels, none
+ * that a patch series exports for it.
  *
  * The values are described in ABI/sysfs-kernel-x86_guest_state.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bits.h>
 #include <linux/irqflags.h>
@@ -19,9 +27,9 @@
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/printk.h>
 #include <linux/sysfs.h>
 
-#include <asm/bootparam.h>
 #include <asm/cpufeature.h>
 #include <asm/hypervisor.h>
 #include <asm/irqflags.h>
@@ -29,12 +37,6 @@
 #include <asm/tlbflush.h>
 
 #include <xen/xen.h>
-#ifdef CONFIG_XEN
-#include <asm/xen/hypercall.h>
-#include <xen/interface/version.h>
-#endif
-
-#define UNSUPPORTED "unsupported by this kernel"
 
 /* Probe pattern: neither the CPU's flags nor IF alone can look like it. */
 #define SAVE_FL_JUNK 0xdeadbeefcafe0000UL
@@ -46,28 +48,8 @@
 #define GS_ATTR(name)							\
 	static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
-/* An attribute the running kernel cannot provide. */
-#define GS_ATTR_UNSUPPORTED(name)					\
-	static struct kobj_attribute name##_attr =			\
-		__ATTR(name, 0444, unsupported_show, NULL)
-
-static ssize_t __maybe_unused unsupported_show(struct kobject *kobj,
-					       struct kobj_attribute *attr,
-					       char *buf)
-{
-	return sysfs_emit(buf, "%s\n", UNSUPPORTED);
-}
-
-/* Stable names for enumerations whose numbering users must not rely on. */
-static ssize_t __maybe_unused emit_name(char *buf, const char * const *names,
-					size_t nr, unsigned int idx)
-{
-	if (idx < nr && names[idx])
-		return sysfs_emit(buf, "%s\n", names[idx]);
-	return sysfs_emit(buf, "unknown %u\n", idx);
-}
-
 #ifdef CONFIG_HYPERVISOR_GUEST
+/* Stable names: user space must not rely on the kernel's numbering. */
 static const char * const hypervisor_names[] = {
 	[X86_HYPER_NATIVE]	= "none",
 	[X86_HYPER_VMWARE]	= "vmware",
@@ -77,172 +59,34 @@ static const char * const hypervisor_names[] = {
 	[X86_HYPER_KVM]		= "kvm",
 	[X86_HYPER_JAILHOUSE]	= "jailhouse",
 	[X86_HYPER_ACRN]	= "acrn",
+#ifdef CONFIG_BHYVE_GUEST
+	/*
+	 * X86_HYPER_BHYVE is an enumerator, which the preprocessor cannot
+	 * test; the option exists exactly where it does, and without the
+	 * option the kernel never detects bhyve.
+	 */
+	[X86_HYPER_BHYVE]	= "bhyve",
+#endif
 };
 
 GS_SHOW(hypervisor)
 {
-	return emit_name(buf, hypervisor_names, ARRAY_SIZE(hypervisor_names),
-			 x86_hyper_type);
+	unsigned int type = x86_hyper_type;
+
+	/* A type newer than the module shows as such, not as another. */
+	if (type < ARRAY_SIZE(hypervisor_names) && hypervisor_names[type])
+		return sysfs_emit(buf, "%s\n", hypervisor_names[type]);
+	return sysfs_emit(buf, "unknown %u\n", type);
 }
 
 GS_ATTR(hypervisor);
-#else
-/* Without guest support the kernel never looks for a hypervisor. */
-GS_ATTR_UNSUPPORTED(hypervisor);
-#endif
-
-#ifdef CONFIG_XEN
-GS_SHOW(xen_guest_type)
-{
-	const char *type = "none";
-
-	if (xen_pv_domain())
-		type = "pv";
-	else if (xen_pvh_domain())
-		type = "pvh";
-	else if (xen_hvm_domain())
-		type = "hvm";
-	return sysfs_emit(buf, "%s\n", type);
-}
-
-GS_ATTR(xen_guest_type);
-
-GS_SHOW(xen_version)
-{
-	int version;
-
-	if (!xen_domain())
-		return sysfs_emit(buf, "none\n");
-	/* XENVER_version is the one sub-op that returns data, not status. */
-	version = HYPERVISOR_xen_version(XENVER_version, NULL);
-	return sysfs_emit(buf, "%u.%u\n", (u32)version >> 16, version & 0xffff);
-}
-
-GS_ATTR(xen_version);
-#else
-GS_ATTR_UNSUPPORTED(xen_guest_type);
-GS_ATTR_UNSUPPORTED(xen_version);
-#endif
-
-#ifdef SETUP_HYPERVISOR
-static const char * const boot_hv_type_names[] = {
-	[SETUP_HV_TYPE_NONE]		= "none",
-	[SETUP_HV_TYPE_XEN]		= "xen",
-	[SETUP_HV_TYPE_KVM]		= "kvm",
-	[SETUP_HV_TYPE_VMWARE]		= "vmware",
-	[SETUP_HV_TYPE_HYPERV]		= "ms-hyperv",
-	[SETUP_HV_TYPE_ACRN]		= "acrn",
-	[SETUP_HV_TYPE_JAILHOUSE]	= "jailhouse",
-	[SETUP_HV_TYPE_BHYVE]		= "bhyve",
-};
-
-static const char * const boot_hv_producer_names[] = {
-	[SETUP_HV_PRODUCER_LOADER]	= "loader",
-	[SETUP_HV_PRODUCER_XEN_PV]	= "xen-pv",
-	[SETUP_HV_PRODUCER_XEN_PVH]	= "xen-pvh",
-	[SETUP_HV_PRODUCER_KEXEC]	= "kexec",
-};
-
-static const struct {
-	u16 flag;
-	const char *name;
-} boot_hv_flag_names[] = {
-	{ SETUP_HV_F_XEN_PV,	"xen-pv" },
-	{ SETUP_HV_F_XEN_PVH,	"xen-pvh" },
-	{ SETUP_HV_F_XEN_HVM,	"xen-hvm" },
-};
-
-/*
- * The record's fields mean nothing unless the kernel validated it; say
- * instead whether there was none or it was rejected.
- */
-static const struct setup_hypervisor *boot_record(char *buf, ssize_t *len)
-{
-	if (x86_boot_hypervisor.valid)
-		return &x86_boot_hypervisor.rec;
-	*len = sysfs_emit(buf, "%s\n",
-			  x86_boot_hypervisor.found ? "malformed" : "none");
-	return NULL;
-}
-
-GS_SHOW(boot_hypervisor_type)
-{
-	const struct setup_hypervisor *rec;
-	ssize_t len;
-
-	rec = boot_record(buf, &len);
-	if (!rec)
-		return len;
-	return emit_name(buf, boot_hv_type_names,
-			 ARRAY_SIZE(boot_hv_type_names), rec->type);
-}
-
-GS_ATTR(boot_hypervisor_type);
-
-GS_SHOW(boot_hypervisor_producer)
-{
-	const struct setup_hypervisor *rec;
-	ssize_t len;
-
-	rec = boot_record(buf, &len);
-	if (!rec)
-		return len;
-	return emit_name(buf, boot_hv_producer_names,
-			 ARRAY_SIZE(boot_hv_producer_names), rec->producer);
-}
-
-GS_ATTR(boot_hypervisor_producer);
-
-GS_SHOW(boot_hypervisor_flags)
-{
-	const struct setup_hypervisor *rec;
-	unsigned int rest, i;
-	ssize_t len;
-
-	rec = boot_record(buf, &len);
-	if (!rec)
-		return len;
-	if (!rec->flags)
-		return sysfs_emit(buf, "0\n");
-
-	len = 0;
-	rest = rec->flags;
-	for (i = 0; i < ARRAY_SIZE(boot_hv_flag_names); i++) {
-		if (!(rest & boot_hv_flag_names[i].flag))
-			continue;
-		rest &= ~boot_hv_flag_names[i].flag;
-		len += sysfs_emit_at(buf, len, "%s%s", len ? "," : "",
-				     boot_hv_flag_names[i].name);
-	}
-	/* Bits from a newer producer stay visible rather than dropped. */
-	if (rest)
-		len += sysfs_emit_at(buf, len, "%s%#x", len ? "," : "", rest);
-	len += sysfs_emit_at(buf, len, "\n");
-	return len;
-}
-
-GS_ATTR(boot_hypervisor_flags);
-
-GS_SHOW(boot_hypervisor_data)
-{
-	const struct setup_hypervisor *rec;
-	ssize_t len;
-
-	rec = boot_record(buf, &len);
-	if (!rec)
-		return len;
-	return sysfs_emit(buf, "%#llx\n", (unsigned long long)rec->data);
-}
-
-GS_ATTR(boot_hypervisor_data);
-#else
-GS_ATTR_UNSUPPORTED(boot_hypervisor_type);
-GS_ATTR_UNSUPPORTED(boot_hypervisor_producer);
-GS_ATTR_UNSUPPORTED(boot_hypervisor_flags);
-GS_ATTR_UNSUPPORTED(boot_hypervisor_data);
-#endif
+#endif /* CONFIG_HYPERVISOR_GUEST */
 
 #ifdef X86_BUG_XEN_PV_IOPL
+/*
+ * The bug bit alone does not say which path a guest took: it is clear
+ * both in a Xen PV guest with the assist and outside Xen PV.
+ */
 GS_SHOW(iopl_mode)
 {
 	const char *mode = "native";
@@ -253,22 +97,12 @@ GS_SHOW(iopl_mode)
 }
 
 GS_ATTR(iopl_mode);
-
-GS_SHOW(xen_pv_iopl_bug)
-{
-	return sysfs_emit(buf, "%d\n", boot_cpu_has_bug(X86_BUG_XEN_PV_IOPL));
-}
-
-GS_ATTR(xen_pv_iopl_bug);
-#else
-GS_ATTR_UNSUPPORTED(iopl_mode);
-GS_ATTR_UNSUPPORTED(xen_pv_iopl_bug);
-#endif
+#endif /* X86_BUG_XEN_PV_IOPL */
 
 /*
  * Ask CPUID itself rather than X86_FEATURE_SMAP, which clearcpuid= also
  * clears: a CPU that has SMAP with the kernel not using it is "off", not
- * "not supported".
+ * absent.
  */
 static bool cpu_has_smap(void)
 {
@@ -283,10 +117,7 @@ static bool cpu_has_smap(void)
 
 GS_SHOW(smap)
 {
-	unsigned long cr4, eflags;
-
-	if (!cpu_has_smap() && !boot_cpu_has(X86_FEATURE_SMAP))
-		return sysfs_emit(buf, "not supported by the cpu\n");
+	unsigned long cr4;
 
 	/*
 	 * CR4 itself, not the per-CPU shadow: 7.3 exports cr4_read_shadow()
@@ -295,13 +126,18 @@ GS_SHOW(smap)
 	preempt_disable();
 	cr4 = __read_cr4();
 	preempt_enable();
-	/* The real flags: a paravirt save_fl need not return AC at all. */
-	eflags = native_save_fl();
-	return sysfs_emit(buf, "%s ac=%d\n", cr4 & X86_CR4_SMAP ? "on" : "off",
-			  !!(eflags & X86_EFLAGS_AC));
+	return sysfs_emit(buf, "%s\n", cr4 & X86_CR4_SMAP ? "on" : "off");
 }
 
 GS_ATTR(smap);
+
+GS_SHOW(eflags_ac)
+{
+	/* The real flags: a paravirt save_fl need not return AC at all. */
+	return sysfs_emit(buf, "%d\n", !!(native_save_fl() & X86_EFLAGS_AC));
+}
+
+GS_ATTR(eflags_ac);
 
 /* The flags that no instruction between two reads of them here changes */
 #define EFLAGS_STABLE	(~(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
@@ -328,8 +164,6 @@ struct save_fl_result {
 };
 
 #ifdef CONFIG_PARAVIRT_XXL
-#define SAVE_FL_NOTE ""
-
 /*
  * Call the op through its pointer, not through a patched call site, with
  * %rax preloaded with junk: an implementation that writes only part of
@@ -355,14 +189,15 @@ static bool save_fl_check_pvop(bool irqs_on, struct save_fl_result *res)
 	return save_fl_holds(res->val, irqs_on);
 }
 #else
-#define SAVE_FL_NOTE " (no save_fl pvop: arch_local_save_flags() checked)"
-
-/* There is no op to call: the kernel reads the flags directly. */
+/*
+ * There is no op to call: arch_local_save_flags() reads the flags
+ * itself, and is checked below all the same.
+ */
 static bool save_fl_check_pvop(bool irqs_on, struct save_fl_result *res)
 {
 	return true;
 }
-#endif
+#endif /* CONFIG_PARAVIRT_XXL */
 
 /* Check both the raw op and the call site the kernel patched in. */
 static bool save_fl_check(bool irqs_on, struct save_fl_result *res)
@@ -388,31 +223,47 @@ GS_SHOW(save_fl_contract)
 		ok = save_fl_check(false, &res);
 		local_irq_restore(flags);
 	}
+	/*
+	 * The file holds one word; what broke the contract, and where, is
+	 * for the log.  Readers may poll, hence the rate limit.
+	 */
 	if (!ok)
-		return sysfs_emit(buf, "violated: %#lx (%s, irqs %s)\n",
-				  res.val, res.via, res.irqs_on ? "on" : "off");
-	return sysfs_emit(buf, "ok%s\n", SAVE_FL_NOTE);
+		pr_warn_ratelimited("save_fl contract violated: %#lx from %s, irqs %s\n",
+				    res.val, res.via, res.irqs_on ? "on" : "off");
+	return sysfs_emit(buf, "%s\n", ok ? "ok" : "violated");
 }
 
 GS_ATTR(save_fl_contract);
 
 static struct attribute *guest_state_attrs[] = {
+#ifdef CONFIG_HYPERVISOR_GUEST
 	&hypervisor_attr.attr,
-	&xen_guest_type_attr.attr,
-	&xen_version_attr.attr,
-	&boot_hypervisor_type_attr.attr,
-	&boot_hypervisor_flags_attr.attr,
-	&boot_hypervisor_producer_attr.attr,
-	&boot_hypervisor_data_attr.attr,
+#endif
+#ifdef X86_BUG_XEN_PV_IOPL
 	&iopl_mode_attr.attr,
-	&xen_pv_iopl_bug_attr.attr,
+#endif
 	&smap_attr.attr,
+	&eflags_ac_attr.attr,
 	&save_fl_contract_attr.attr,
 	NULL,
 };
 
+/*
+ * Without SMAP there is no CR4.SMAP to show, and EFLAGS.AC opens no user
+ * memory to the kernel: neither file is created.
+ */
+static umode_t guest_state_is_visible(struct kobject *kobj,
+				      struct attribute *attr, int n)
+{
+	if ((attr == &smap_attr.attr || attr == &eflags_ac_attr.attr) &&
+	    !cpu_has_smap())
+		return 0;
+	return attr->mode;
+}
+
 static const struct attribute_group guest_state_group = {
 	.attrs = guest_state_attrs,
+	.is_visible = guest_state_is_visible,
 };
 
 static struct kobject *guest_state_kobj;

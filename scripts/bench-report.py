@@ -147,6 +147,8 @@ def run_table(run, envs):
         "", "unpatched ns", "x plain", "patched ns", "x plain", "p/u")
     for env in envs:
         cells = {v: run.get((v, env)) for v in VARIANTS}
+        # A kernel without the mode has no iopl_mode line; runs recorded
+        # while the module still created the file there say "unsupported".
         modes = ", ".join("%s %s" % (v, c["iopl_mode"]) for v, c in cells.items()
                           if c and c["iopl_mode"] and
                           not c["iopl_mode"].startswith("unsupported"))

@@ -3,8 +3,7 @@
 # the first patch that does not build.  The last step is the patched
 # kernel itself, with the module, so the walk costs only the rebuilds that
 # the patches cause.  (The module is built against the base and the whole
-# series only: after patch 9 it sees SETUP_HYPERVISOR, which it takes as
-# the sign of x86_boot_hypervisor, but patch 10 adds that.)
+# series only, the kernels that the guests boot.)
 #
 # The walk starts from the unpatched build: its output directory is copied
 # and pointed at the patched worktree (see seed_from_unpatched), so the

@@ -141,9 +141,10 @@ def parse_guest_lines(lines):
 
 
 def state_json(lines):
-    """The module's state from the guest's first "@@J" line: a dict, or
-    None when the guest printed none (the module did not load, or the
-    cell was not booted)."""
+    """The guest's state (x86-guest-state --json: the module's attributes
+    and what the command reads beside them) from its first "@@J" line: a
+    dict, or None when the guest printed none (the module did not load,
+    or the cell was not booted)."""
     for line in lines:
         m = STATE_JSON.search(line)
         if m:

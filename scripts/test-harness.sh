@@ -859,7 +859,7 @@ test_env_check_spliced() {
 	printf '%b' 'dom0: xl create -c /domu/hvm.cfg (kernel arguments: x)\r\n' \
 		'@@HARNESS BEGIN e(XEN) uart interrupt taking more than 4ms, switched to polling\r\n' \
 		'nv=xen-domu-hvm variant=unpatched base=7.3 kernel=7.3.4+\r\n' \
-		'@@S xen_version               4.20\r\n' \
+		'@@S version (from /sys/hypervisor)      4.20\r\n' \
 		'dom0: toolstack Xen 4.20, hypervisor Xen 4.20.5-pre\r\n' >"$log"
 	if out=$(cd "$REPO_DIR" && bash -c '. scripts/lib/common.sh; . scripts/lib/envs.sh
 		XEN=4.20 env_check xen-domu-hvm "$1"' _ "$log" 2>&1); then
@@ -868,6 +868,127 @@ test_env_check_spliced() {
 		not_ok "env_check: a Xen message inside the guest's BEGIN line does not hide it"
 		printf '%s\n' "$out" | sed 's/^/# /'
 	fi
+}
+
+# fake_guest_state ROOT: the files module/x86-guest-state reads, as a
+# patched Xen PVH guest without SMAP has them, under ROOT
+fake_guest_state() {
+	local m=$1/sys/kernel/x86_guest_state
+
+	mkdir -p "$m" "$1/sys/hypervisor/version" "$1/proc" "$1/sys/kernel/boot_params"
+	echo xen-hvm >"$m/hypervisor"
+	echo native >"$m/iopl_mode"
+	echo ok >"$m/save_fl_contract"
+	echo xen >"$1/sys/hypervisor/type"
+	echo PVH >"$1/sys/hypervisor/guest_type"
+	echo 4 >"$1/sys/hypervisor/version/major"
+	echo 20 >"$1/sys/hypervisor/version/minor"
+	printf 'processor\t: 0\nflags\t\t: fpu smep\nbugs\t\t: spectre_v1 spectre_v2\n\n' >"$1/proc/cpuinfo"
+	boot_params_type "$1" 2
+}
+
+# boot_params_type ROOT N: a zero page whose hypervisor_type is N
+boot_params_type() {
+	head -c 4096 /dev/zero >"$1/sys/kernel/boot_params/data"
+	printf '%b' "\\0$(printf '%o' "$2")" |
+		dd of="$1/sys/kernel/boot_params/data" bs=1 seek=120 conv=notrunc 2>/dev/null
+}
+
+# guest_state ROOT [ARG...]: the command's output and, last, "rc=<status>"
+guest_state() {
+	local root=$1 rc=0
+	shift
+	X86_GUEST_STATE_ROOT=$root sh "$REPO_DIR/module/x86-guest-state" "$@" 2>&1 || rc=$?
+	echo "rc=$rc"
+}
+
+# expect_guest_state WHAT OUTPUT REGEX...: every REGEX matches a line
+expect_guest_state() {
+	local what=$1 out=$2 re
+	shift 2
+
+	for re; do
+		if ! grep -qE "$re" <<<"$out"; then
+			not_ok "x86-guest-state: $what (no line matching '$re')"
+			printf '%s\n' "$out" | sed 's/^/# /'
+			return
+		fi
+	done
+	ok "x86-guest-state: $what"
+}
+
+# module/x86-guest-state shows the module's files that exist and, each
+# when its source exists, the values it reads from elsewhere, labelled
+# with that source.
+test_guest_state_command() {
+	local root=$SCRATCH/guest-state out keys
+
+	fake_guest_state "$root"
+	out=$(guest_state "$root")
+	expect_guest_state "the module's attributes, then the other sources" "$out" \
+		'^hypervisor +xen-hvm$' '^iopl_mode +native$' '^save_fl_contract +ok$' \
+		'^type \(from /sys/hypervisor\) +xen$' \
+		'^guest_type \(from /sys/hypervisor\) +PVH$' \
+		'^version \(from /sys/hypervisor\) +4\.20$' \
+		'^xen_pv_iopl \(from /proc/cpuinfo bugs\) +absent$' \
+		'^hypervisor_type \(from boot_params\) +xen-pvh$' '^rc=0$'
+	if grep -qE '^(smap|eflags_ac) ' <<<"$out"; then
+		not_ok "x86-guest-state: no line for a file the module did not create"
+	else
+		ok "x86-guest-state: no line for a file the module did not create"
+	fi
+
+	keys=$(X86_GUEST_STATE_ROOT=$root sh "$REPO_DIR/module/x86-guest-state" --json |
+		python3 -c 'import json, sys; print(",".join(json.load(sys.stdin)))' 2>&1) || true
+	if [ "$keys" = "hypervisor,iopl_mode,save_fl_contract,type (from /sys/hypervisor),guest_type (from /sys/hypervisor),version (from /sys/hypervisor),xen_pv_iopl (from /proc/cpuinfo bugs),hypervisor_type (from boot_params)" ]; then
+		ok "x86-guest-state --json: the table's names, in its order"
+	else
+		not_ok "x86-guest-state --json: the table's names, in its order (got: $keys)"
+	fi
+
+	printf 'processor\t: 0\nbugs\t\t: spectre_v1 xen_pv_iopl\n' >"$root/proc/cpuinfo"
+	boot_params_type "$root" 9
+	rm -r "$root/sys/hypervisor"
+	out=$(guest_state "$root")
+	expect_guest_state "the bug word when listed, an unknown type by number" "$out" \
+		'^xen_pv_iopl \(from /proc/cpuinfo bugs\) +present$' \
+		'^hypervisor_type \(from boot_params\) +unknown 9$' '^rc=0$'
+	if grep -q 'from /sys/hypervisor' <<<"$out"; then
+		not_ok "x86-guest-state: nothing from /sys/hypervisor where it has nothing"
+	else
+		ok "x86-guest-state: nothing from /sys/hypervisor where it has nothing"
+	fi
+
+	rm -r "$root/sys/kernel/x86_guest_state"
+	out=$(guest_state "$root")
+	expect_guest_state "without the module: exit 2, the other values all the same" "$out" \
+		'module is not loaded' '^hypervisor_type \(from boot_params\) +unknown 9$' '^rc=2$'
+	expect_guest_state "a usage error: exit 1" "$(guest_state "$root" --bogus)" '^rc=1$'
+}
+
+# env_check finds the Xen version in the table x86-guest-state prints,
+# and only the one asked for.
+test_env_check_xen_version() {
+	local root=$SCRATCH/env-version log=$SCRATCH/env-version.log xen
+
+	fake_guest_state "$root"
+	{
+		printf '@@HARNESS BEGIN env=xen-pvh variant=patched base=7.3 kernel=7.3.4+\r\n'
+		printf '(XEN) Dom0 kernel: 64-bit, PAE, lsb, paddr 0x1000000 -> 0x2000000 PVH\r\n'
+		X86_GUEST_STATE_ROOT=$root sh "$REPO_DIR/module/x86-guest-state" | sed 's/^/@@S /; s/$/\r/'
+	} >"$log"
+	for xen in 4.20 4.17; do
+		want="ok 3 the guest runs on Xen $xen"
+		[ "$xen" = 4.20 ] || want="not $want"
+		out=$(cd "$REPO_DIR" && bash -c '. scripts/lib/common.sh; . scripts/lib/envs.sh
+			XEN=$2 env_check xen-pvh "$1"' _ "$log" "$xen" 2>&1) || true
+		if grep -qx "$want" <<<"$out"; then
+			ok "env_check: the guest's table says Xen 4.20, asked for $xen: $want"
+		else
+			not_ok "env_check: the guest's table says Xen 4.20, asked for $xen: $want"
+			printf '%s\n' "$out" | sed 's/^/# /'
+		fi
+	done
 }
 
 # harness_domu_events= on the dom0's command line replaces the events it
@@ -1227,6 +1348,8 @@ main() {
 	test_dom0_events
 	test_dom0_events_override
 	test_env_check_spliced
+	test_env_check_xen_version
+	test_guest_state_command
 	test_suspend_rate_settings
 	test_watch
 	test_matrix_runs

@@ -248,8 +248,9 @@ env_qemu_cmd() {
 
 # env_check ENV CONSOLE: TAP on whether the guest ran in the environment
 # it was meant for, judged from what Xen, the dom0 and the guest printed:
-# the Xen version too, as the guest's module read it, and in the domU
-# environments the dom0's toolstack version.
+# the Xen version too, as the guest's x86-guest-state read it from
+# /sys/hypervisor, and in the domU environments the dom0's toolstack
+# version.
 env_check() {
 	local lines joined
 
@@ -289,7 +290,8 @@ env_check_lines() {
 	xen-domu-*) env_expect "$log" 2 "the dom0 created the domU with xl" "^dom0: xl create -c /domu/${env#xen-domu-}\.cfg" ;;
 	esac
 	[ "$env" != native ] || return 0
-	env_expect "$log" $((++n)) "the guest runs on Xen $XEN" "^@@S xen_version +$xen_re([^0-9.]|\$)"
+	env_expect "$log" $((++n)) "the guest runs on Xen $XEN" \
+		"^@@S version \\(from /sys/hypervisor\\) +$xen_re([^0-9.]|\$)"
 	env_is_domu "$env" || return 0
 	env_expect "$log" $((++n)) "the dom0 runs Xen $XEN's toolstack" \
 		"^dom0: toolstack Xen $xen_re, hypervisor Xen $xen_re([.]|\$)"

@@ -5,8 +5,8 @@
 #   unpatched      the pristine tree
 #   patched        the tree with the series applied
 #   patched-noxen  the same tree without Xen support (CONFIG_XEN off), to
-#                  show that the module builds, loads and says
-#                  "unsupported by this kernel" there; bare metal only
+#                  show that the module builds and loads there; bare
+#                  metal only
 #
 # The unpatched kernel of 7.3 is also the dom0 that creates the xen-domu-*
 # guests with xl (DOM0_BASE in scripts/lib/envs.sh).
