@@ -1101,7 +1101,7 @@ fake_check_repo() {
 		mkdir -p "$repo/patches/$base"
 		: >"$repo/patches/$base/0001-x.patch"
 	done
-	for step in install-deps lint test-harness build test-dkms run-matrix \
+	for step in install-deps lint test-harness build test-dkms build-configs run-matrix \
 		make-dom0-initramfs test-domu-crash; do
 		# shellcheck disable=SC2016  # expanded by the stand-in
 		printf '#!/bin/sh\necho "%s ${BASE:-} ${XEN:-} [${VARIANTS:-}] [${DOMU_VARIANTS:-}] [${ENVS:-}] $*" >>"$BUILD_DIR/steps.log"\n' \
