@@ -102,11 +102,6 @@ scope_targets() {
 	done
 }
 
-# Whether the tree's Kconfig files define option $2 (CONFIG_ prefixed)
-tree_defines() {
-	grep -rqsxE --include='Kconfig*' "(menu)?config ${2#CONFIG_}" "$1"
-}
-
 # The settings of FRAGMENT that the tree defines; the others (the KUnit
 # test of a series that does not have it) are named and left out.
 defined_settings() {

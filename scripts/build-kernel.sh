@@ -82,11 +82,6 @@ config_key() {
 	} | sha256sum | cut -c1-16
 }
 
-# Whether the tree's Kconfig files define option $2 (CONFIG_ prefixed).
-tree_defines() {
-	grep -rqsx --include='Kconfig*' "config ${2#CONFIG_}" "$1"
-}
-
 # With BISECT_STEP=1 (a tree part way through the series), options the
 # tree does not define yet (the series adds them later) are left out, and
 # named.

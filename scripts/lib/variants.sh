@@ -65,3 +65,9 @@ variants_usage() {
 	local IFS='|'
 	printf '%s\n' "${ALL_VARIANTS[*]}"
 }
+
+# tree_defines TREE OPTION: whether TREE's Kconfig files define OPTION
+# (CONFIG_ prefixed), by "config" or "menuconfig"
+tree_defines() {
+	grep -rqsxE --include='Kconfig*' "(menu)?config ${2#CONFIG_}" "$1"
+}
