@@ -707,8 +707,12 @@ test_emulator_defects() {
 		"a crash before init"
 	expect_flake crash "$begin@@T a: ok 1\nKernel panic - not syncing: x\n" no \
 		"a crash during the tests"
-	expect_flake finished "$begin@@TEST a rc=132 secs=1\n$end" yes \
+	expect_flake finished "$begin@@T a: Illegal instruction\n@@TEST a rc=132 secs=1\n$end" no \
 		"a test that died of SIGILL"
+	expect_flake finished "$begin@@TEST a rc=0 secs=1\nIllegal instruction\n$end" yes \
+		"the init's shell says a tool died of SIGILL"
+	expect_flake finished "$begin""harness: kunit: Illegal instruction\n$end" yes \
+		"a tool reading the KUnit report died of SIGILL"
 	expect_flake crash "$begin(XEN) d1v0 Triple fault - invoking HVM shutdown action 1\n" \
 		yes "Xen reports a triple fault"
 	expect_flake finished "$begin""harness: a harness tool crashed: exe[80]: segfault at 8 ip 0 sp 0 error 4 in busybox[33f4b,401000+184000]\n$end" \

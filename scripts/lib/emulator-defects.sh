@@ -41,7 +41,7 @@ MAX_BOOTS=${MAX_BOOTS:-5}
 #   tool-signal   a harness tool killed by a signal (SIGSEGV and the like)
 #   tool-abort    glibc aborted a harness tool (its heap corrupted)
 EMULATOR_DEFECT_CLASSES=(
-	'fpu Illegal instruction|@@TEST [^ ]+ rc=132 |Bad FPU state detected|^[a-z0-9_.-]+\[[0-9]+\] bad frame in rt_sigreturn .* in busybox\['
+	'fpu ^(harness: [a-z_]+: )?Illegal instruction|Bad FPU state detected|^[a-z0-9_.-]+\[[0-9]+\] bad frame in rt_sigreturn .* in busybox\['
 	'triple-fault \(XEN\) d[0-9]+v[0-9]+ Triple fault'
 	'tool-signal ^harness: a harness tool crashed|^(harness: [a-z_]+: )?Segmentation fault'
 	'tool-abort ^(harness: [a-z_]+: )?(Aborted|corrupted [a-z -]+$|double free or corruption|(malloc|free)\(\): )'
