@@ -703,8 +703,14 @@ test_emulator_defects() {
 		"a failing test"
 	expect_flake finished "$begin@@TEST a rc=139 secs=1\n$end" no \
 		"a test that died of SIGSEGV"
-	expect_flake crash "Linux version 6.12\nKernel panic - not syncing: x\n" yes \
-		"a crash before init"
+	expect_flake crash "Linux version 6.12\nKernel panic - not syncing: x\n" no \
+		"a kernel crash before init"
+	expect_flake crash "Linux version 6.12\nBUG: kernel NULL pointer dereference, address: 0\n" no \
+		"an oops before init"
+	expect_flake timeout "(XEN) Freed 664kB init memory\n" yes \
+		"a guest silent before its first line"
+	expect_flake crash "(XEN) d0v0 Triple fault - invoking HVM shutdown action 1\n" yes \
+		"a triple fault before init"
 	expect_flake crash "$begin@@T a: ok 1\nKernel panic - not syncing: x\n" no \
 		"a crash during the tests"
 	expect_flake finished "$begin@@T a: Illegal instruction\n@@TEST a rc=132 secs=1\n$end" no \

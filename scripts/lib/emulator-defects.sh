@@ -57,10 +57,15 @@ emulator_defect_re() {
 }
 EMULATOR_DEFECT_RE=$(emulator_defect_re)
 
+# What Linux prints when it crashes: a kernel that does so before its
+# init reports has a bug to find, not a boot to repeat.
+LINUX_CRASH_RE='Kernel panic - not syncing|BUG: kernel|BUG: unable to handle|Oops: |general protection fault'
+
 # ended_early OUTCOME LOG: whether the boot ended before the guest's init
-# reported
+# reported, without a kernel crash
 ended_early() {
-	[ "$1" != finished ] && ! grep -aqF '@@HARNESS BEGIN' "$2"
+	[ "$1" != finished ] && ! grep -aqF '@@HARNESS BEGIN' "$2" &&
+		! grep -aqE "$LINUX_CRASH_RE" "$2"
 }
 
 # emulator_flake OUTCOME LOG: print why the boot looks like one, or fail.
