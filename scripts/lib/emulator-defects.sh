@@ -1,36 +1,44 @@
 #!/usr/bin/env bash
 # Sourced by scripts/boot-guest.sh, and tested by scripts/test-harness.sh.
 #
-# Defects of the emulation, not of the kernel under test, seen under TCG:
-# a guest that dies before its init reports, and in the PVH dom0 and the
-# PVH and HVM domUs QEMU's SVM emulation faulting XRSTOR (Linux: "Bad FPU
-# state detected", then SIGILL in user space, where no test executes an
-# invalid opcode) or triple-faulting the vCPU (Xen: "d1v0 Triple fault",
-# with RIP at a Xen address), and a harness tool (busybox, never a test)
-# dying of SIGSEGV or SIGILL, which the guest's init reports, or its shell
-# does ("Segmentation fault" at the start of a line: a test's own crash
-# is its exit status, since tests run under timeout), or one that could
-# not return from a signal handler ("bad frame in rt_sigreturn ... in
-# busybox", which restores the FPU state with XRSTOR: seen once in the
-# PVH dom0, 6.1 patched, 2026-12-04, after two tools reading the KUnit
-# report had died of a signal and in a cell whose first boot had shown
-# SIGILL; it killed the init).  A boot that
-# shows one is repeated, up to MAX_BOOTS boots; what the last boot shows
-# is the result.  A harness tool that glibc aborts (a heap-corruption
-# message such as "corrupted double-linked list", then the shell's
-# "Aborted") counts as one that died of SIGSEGV: seen once, a tool reading
-# the KUnit report in the 6.1 patched PVH domU (2026-12-03), under Xen's
-# lazy FPU switching, which was shown to lose the XMM registers of those
-# domUs' tasks (docs/verdicts.md).  A test's own death is never matched:
-# its output is "@@T"-prefixed, and it shows as its exit status.
+# Defects of the emulation, not of the kernel under test, seen under TCG.
+# A boot that shows one is repeated, up to MAX_BOOTS boots; what the last
+# boot shows is the result, and the run's summary counts every repeat.
+# How often each showed, unpatched against patched: README, "How often a
+# boot is repeated" (make flake-rates).  Each rule, and what it rests on:
 #
-# The SIGILL and XRSTOR faults have a shown cause: QEMU's SVM emulation
-# does not intercept XSETBV, so Xen loads a stale XCR0 into the guest's
-# vCPUs (docs/verdicts.md, "XCR0 in the HVM-type guests").  Since those
-# guests boot with noxsave the unpatched 7.3 PVH dom0 passed 10 boots of
-# 10 without a repeat, against 3 of 10 crashed with XSAVE; the rules
-# stay, so that a boot that still shows one says so instead of failing
-# for the emulator, and the run's summary counts every repeat.
+# early-end     The guest ended before its init reported, and Linux
+#               printed no panic, oops or BUG (a kernel that crashes
+#               that early has a bug to find): a guest silent after
+#               Xen's "Freed init memory" for 300 s, in the unpatched
+#               6.12 PVH dom0, before Linux's first line.
+# fpu           A harness tool (busybox, never a test) killed by SIGILL,
+#               Linux's "Bad FPU state detected" (a faulting XRSTOR), or
+#               busybox unable to return from a signal handler ("bad
+#               frame in rt_sigreturn ... in busybox", which restores FPU
+#               state; seen once, it killed the init).  Cause shown:
+#               QEMU's SVM emulation does not intercept XSETBV, so Xen
+#               loads a stale XCR0 into the vCPUs of HVM-type guests
+#               (docs/verdicts.md, "XCR0 in the HVM-type guests"); with
+#               XSAVE 3 boots of 10 of the unpatched 7.3 PVH dom0 showed
+#               it, with noxsave (what those guests now boot with) none
+#               of the boots since.  A test that dies of SIGILL fails:
+#               its "Illegal instruction" is in its own "@@T" output.
+# triple-fault  Xen reports a vCPU's triple fault.  The saved state has
+#               Xen's own code selector (e008), RIP and stack, and CR2 is
+#               that RIP: the vCPU was entered with the host's state,
+#               which no guest kernel can cause.  It shows as often with
+#               the series left out (7.3 PVH dom0: unpatched 5 boots of
+#               20, patched 1 of 20).
+# tool-signal   A harness tool killed by a signal: the guest's init says
+#               so, or its shell ("Segmentation fault" at the start of a
+#               line; a test's own is in its "@@T" output).  Seen in PVH
+#               and HVM domUs under Xen's lazy FPU switching, which lost
+#               their tasks' XMM registers as often without the series
+#               (docs/verdicts.md); the domUs now get eager switching.
+# tool-abort    glibc aborted a harness tool ("corrupted double-linked
+#               list", then "Aborted"): seen once, in the patched 6.1 PVH
+#               domU under lazy FPU switching, as above.
 # shellcheck disable=SC2034  # read by scripts/boot-guest.sh
 MAX_BOOTS=${MAX_BOOTS:-5}
 
