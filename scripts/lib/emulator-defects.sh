@@ -43,8 +43,8 @@
 MAX_BOOTS=${MAX_BOOTS:-5}
 
 # The signatures, one class a line: "<class> <extended regex>".
-#   fpu           SIGILL, a faulting XRSTOR, or a busybox process that
-#                 could not return from a signal handler
+#   fpu           a harness tool's SIGILL, a faulting XRSTOR, or a busybox
+#                 process that could not return from a signal handler
 #   triple-fault  Xen reports a guest vCPU's triple fault
 #   tool-signal   a harness tool killed by a signal (SIGSEGV and the like)
 #   tool-abort    glibc aborted a harness tool (its heap corrupted)
