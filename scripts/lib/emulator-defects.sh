@@ -24,12 +24,14 @@
 #               it, with noxsave (what those guests now boot with) none
 #               of the boots since.  A test that dies of SIGILL fails:
 #               its "Illegal instruction" is in its own "@@T" output.
-# triple-fault  Xen reports a vCPU's triple fault.  The saved state has
-#               Xen's own code selector (e008), RIP and stack, and CR2 is
-#               that RIP: the vCPU was entered with the host's state,
-#               which no guest kernel can cause.  It shows as often with
-#               the series left out (7.3 PVH dom0: unpatched 5 boots of
-#               20, patched 1 of 20).
+# triple-fault  Xen reports a vCPU's triple fault, always at a switch
+#               between Xen and the guest that the emulated SVM makes:
+#               the saved state has Xen's own code selector (e008), RIP
+#               and stack, with CR2 that RIP (the vCPU was entered with
+#               the host's state, which no guest kernel can cause), or
+#               RIP is just after an RDTSC or a VMMCALL, which Xen
+#               intercepts.  As often without the series: PVH dom0, 7.3
+#               unpatched 5 boots of 20, patched 1; 6.1 1 and 1.
 # tool-signal   A harness tool killed by a signal: the guest's init says
 #               so, or its shell ("Segmentation fault" at the start of a
 #               line; a test's own is in its "@@T" output).  Seen in PVH
