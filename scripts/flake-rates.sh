@@ -146,12 +146,12 @@ main() {
 	for base in ${BASES:-${KNOWN_BASES[*]}}; do
 		BASE=$base check_settings
 	done
-	load=idle
-	[ "$BUSY" = 0 ] || load=busy$BUSY
-	if [ "$PAIRED" = 1 ]; then
-		load=paired${load/#idle/}
-		load=${load/#pairedbusy/paired+busy}
-	fi
+	case "$PAIRED/$BUSY" in
+	0/0) load=idle ;;
+	0/*) load=busy$BUSY ;;
+	1/0) load=paired ;;
+	*) load=paired+busy$BUSY ;;
+	esac
 	mkdir -p "$RATES_DIR"
 	trap stop_hogs EXIT
 	start_hogs "$BUSY"
