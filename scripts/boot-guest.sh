@@ -145,16 +145,32 @@ stop_guest() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# record_cpu_state SOCKET LOG: where the vCPUs of a hung guest are, in
+# LOG.cpus, asked of QEMU's monitor before the guest is stopped, with
+# symbols from the kernel's System.map: what a hang is, or that QEMU
+# itself stopped answering, is then on record (docs/verdicts.md).
+record_cpu_state() {
+	local map
+
+	map=$(dirname "$kernel")/System.map
+	python3 "$REPO_DIR/scripts/guest-cpu-state.py" "$1" "$map" >"$2.cpus" 2>&1 || true
+	note "where the hung guest's vCPUs were, as QEMU's monitor saw them (kept beside its console, as .cpus):"
+	grep '^vCPU \|QEMU' "$2.cpus" | sed 's/^/    /' || true
+}
+
 # boot_once LOG CMD...: run the guest; its outcome goes to $out/outcome.
 # The watcher runs in the background and is waited for with "wait", which
 # a signal interrupts at once (a command substitution would hold off the
-# trap until the guest ended).
+# trap until the guest ended).  The guest's monitor listens on a socket
+# in a directory of its own under TMPDIR (a socket's path is limited to
+# 107 bytes, which $out may exceed).
 boot_once() {
 	local log=$1 pid watcher
 	shift
 
-	rm -f "$log.timeout" "$log.silence" "$out/outcome"
-	"$@" </dev/null >"$log" 2>&1 &
+	rm -f "$log.timeout" "$log.silence" "$log.cpus" "$out/outcome"
+	monitor_dir=$(mktemp -d "${TMPDIR:-/tmp}/guest-monitor.XXXXXX")
+	"$@" -monitor "unix:$monitor_dir/sock,server=on,wait=off" </dev/null >"$log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$out/qemu.pid"
 	watch_guest "$pid" "$log" "${BOOT_STALL:-$(env_stall_limit "$env")}" \
@@ -162,7 +178,11 @@ boot_once() {
 	watcher=$!
 	echo "$watcher" >"$out/watch.pid"
 	wait "$watcher" || true
+	if [ "$(cat "$out/outcome.tmp")" = timeout ]; then
+		record_cpu_state "$monitor_dir/sock" "$log"
+	fi
 	stop_guest "$pid"
+	rm -rf "$monitor_dir"
 	rm -f "$out/qemu.pid" "$out/watch.pid"
 	mv "$out/outcome.tmp" "$out/outcome"
 }
@@ -178,6 +198,7 @@ interrupted() {
 	if [ -f "$out/qemu.pid" ]; then
 		stop_guest "$(cat "$out/qemu.pid")"
 	fi
+	rm -rf "${monitor_dir:-}"
 	rm -f "$out/qemu.pid" "$out/watch.pid" "$out/outcome.tmp"
 	echo interrupted >"$out/outcome"
 	warn "boot $BASE/$variant in $env interrupted; the cell says so"
@@ -186,11 +207,12 @@ interrupted() {
 }
 
 # keep_watch_notes LOG NAME: keep what the watcher noted about the boot
-# whose console is LOG, as NAME.timeout and NAME.silence in $out.
+# whose console is LOG, as NAME.timeout, NAME.silence and NAME.cpus in
+# $out.
 keep_watch_notes() {
 	local what
 
-	for what in timeout silence; do
+	for what in timeout silence cpus; do
 		if [ -f "$1.$what" ]; then
 			mv "$1.$what" "$out/$2.$what"
 		fi

@@ -59,7 +59,8 @@ run_shellcheck() {
 	if ! shellcheck -x "${scripts[@]}"; then
 		failed=1
 	fi
-	python3 -m py_compile "$REPO_DIR/scripts/report.py" "$REPO_DIR/scripts/bench-report.py" || failed=1
+	python3 -m py_compile "$REPO_DIR/scripts/report.py" "$REPO_DIR/scripts/bench-report.py" \
+		"$REPO_DIR/scripts/guest-cpu-state.py" || failed=1
 }
 
 main() {

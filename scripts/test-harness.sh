@@ -1247,6 +1247,62 @@ test_interrupted_boot() {
 	fi
 }
 
+# A hung guest's vCPUs are asked of QEMU's monitor before it is stopped,
+# and their addresses named from the kernel's System.map, KASLR undone:
+# a stand-in QEMU that prints nothing and answers on its monitor socket
+# (MONITOR_MODE=answer) or never does (MONITOR_MODE=stuck).
+test_hung_guest_cpu_state() {
+	local b=$SCRATCH/build-hung stubs=$SCRATCH/hung-stubs img=$SCRATCH/hung-image mode
+	local cell=$SCRATCH/build-hung/results/7.3/patched/native
+
+	mkdir -p "$stubs" "$img" "$b/7.3/selftests"
+	: >"$b/7.3/selftests/iopl_levels"
+	: >"$img/bzImage"
+	: >"$img/initramfs"
+	printf 'ffffffff81000100 T default_idle\nffffffff81000200 T other\nffffffff81200000 b idt_table\n' \
+		>"$img/System.map"
+	cat >"$stubs/qemu-system-x86_64" <<'STUB'
+#!/usr/bin/env python3
+import os, socket, sys, time
+path = sys.argv[sys.argv.index("-monitor") + 1][5:].split(",")[0]
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(path)
+srv.listen(1)
+while True:
+    conn, _ = srv.accept()
+    if os.environ["MONITOR_MODE"] == "stuck":
+        time.sleep(60)
+    conn.sendall(b"QEMU monitor\r\n(qemu) ")
+    cmd = conn.makefile().readline()
+    if cmd.startswith("info registers"):
+        conn.sendall(cmd.encode() + b"CPU#0\r\nRIP=ffffffff85000105 RFL=00000246 [---Z-P-] "
+                     b"CPL=0 II=0 A20=1 SMM=0 HLT=1\r\nIDT=     ffffffff85200000 00000fff\r\n(qemu) ")
+    else:
+        conn.sendall(cmd.encode() + b"(qemu) ")
+    conn.close()
+STUB
+	chmod +x "$stubs/qemu-system-x86_64"
+	for mode in answer stuck; do
+		env BUILD_DIR="$b" BASE=7.3 KERNEL="$img/bzImage" INITRD="$img/initramfs" TESTS=iopl_levels \
+			BOOT_STALL=2 MAX_BOOTS=1 MONITOR_MODE=$mode MONITOR_WAIT=2 PATH="$stubs:$PATH" \
+			"$REPO_DIR/scripts/boot-guest.sh" native patched >"$SCRATCH/hung-$mode.out" 2>&1 || true
+		cp "$cell/console.cpus" "$SCRATCH/hung-$mode.cpus" 2>/dev/null || true
+	done
+	if grep -qx 'vCPU 0: IP ffffffff85000105 CPL=0 HLT=1 default_idle+0x5' "$SCRATCH/hung-answer.cpus" &&
+		grep -q 'default_idle+0x5' "$SCRATCH/hung-answer.out"; then
+		ok "boot: a hung guest's vCPUs are recorded, named from System.map with KASLR undone"
+	else
+		not_ok "boot: a hung guest's vCPUs are recorded, named from System.map with KASLR undone"
+		sed 's/^/# /' "$SCRATCH/hung-answer.out" "$SCRATCH/hung-answer.cpus"
+	fi
+	if grep -q "monitor did not answer within 2s: QEMU itself is stuck" "$SCRATCH/hung-stuck.cpus"; then
+		ok "boot: a QEMU whose monitor does not answer is said to be stuck itself"
+	else
+		not_ok "boot: a QEMU whose monitor does not answer is said to be stuck itself"
+		sed 's/^/# /' "$SCRATCH/hung-stuck.out"
+	fi
+}
+
 # A test that cannot apply in an environment is not run there (the guest
 # is told harness_na=) nor expected, and its matrix row shows "-" there;
 # kexec_handover runs on a kernel whose series has a hypervisor type to
@@ -1365,6 +1421,7 @@ main() {
 	test_matrix_runs
 	test_check_lanes
 	test_interrupted_boot
+	test_hung_guest_cpu_state
 	test_not_applicable
 	test_emulator_defects
 	test_flake_rates

@@ -11,7 +11,10 @@
 #               printed no panic, oops or BUG (a kernel that crashes
 #               that early has a bug to find): a guest silent after
 #               Xen's "Freed init memory" for 300 s, in the unpatched
-#               6.12 PVH dom0, before Linux's first line.
+#               6.12 PVH dom0, before Linux's first line; once in native
+#               (7.3 unpatched, both cores busy) without a line at all.
+#               Where a hung guest's vCPUs were is kept since, in
+#               console.cpus (docs/verdicts.md, "Hangs").
 # fpu           A harness tool (busybox, never a test) killed by SIGILL,
 #               Linux's "Bad FPU state detected" (a faulting XRSTOR), or
 #               busybox unable to return from a signal handler ("bad
