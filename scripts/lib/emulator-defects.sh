@@ -35,7 +35,7 @@
 #               RIP is just after an RDTSC or a VMMCALL, which Xen
 #               intercepts.  As often without the series: PVH dom0, 7.3
 #               unpatched 5 boots of 20, patched 1; 6.1 1 and 1; over
-#               every cell of the README's table, 8 unpatched boots and
+#               every cell of the README's table, 9 unpatched boots and
 #               4 patched ones, none in a domU or native.
 # tool-signal   A harness tool killed by a signal: the guest's init says
 #               so, or its shell ("Segmentation fault" at the start of a
