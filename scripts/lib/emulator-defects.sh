@@ -33,10 +33,13 @@
 #               and stack, with CR2 that RIP (the vCPU was entered with
 #               the host's state, which no guest kernel can cause), or
 #               RIP is just after an RDTSC or a VMMCALL, which Xen
-#               intercepts.  As often without the series: PVH dom0, 7.3
-#               unpatched 5 boots of 20, patched 1; 6.1 1 and 1; over
-#               every cell of the README's table, 9 unpatched boots and
-#               4 patched ones, none in a domU or native.
+#               intercepts.  Each kind shows without the series too,
+#               and none more often with it than chance explains: PVH
+#               dom0 over every load of the README's table, unpatched
+#               against patched, 7.3 6 boots of 60 against 2, 6.12 1
+#               of 40 against 2, 6.1 2 of 40 against 3 (two-sided
+#               Fisher exact test p 0.27, 1.0, 1.0); none in a domU
+#               or native.
 # tool-signal   A harness tool killed by a signal: the guest's init says
 #               so, or its shell ("Segmentation fault" at the start of a
 #               line; a test's own is in its "@@T" output).  Seen in PVH
