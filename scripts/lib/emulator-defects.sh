@@ -34,12 +34,9 @@
 #               the host's state, which no guest kernel can cause), or
 #               RIP is just after an RDTSC or a VMMCALL, which Xen
 #               intercepts.  Each kind shows without the series too,
-#               and none more often with it than chance explains: PVH
-#               dom0 over every load of the README's table, unpatched
-#               against patched, 7.3 6 boots of 60 against 2, 6.12 1
-#               of 40 against 2, 6.1 2 of 40 against 3 (two-sided
-#               Fisher exact test p 0.27, 1.0, 1.0); none in a domU
-#               or native.
+#               only in the PVH dom0, and none more often with it than
+#               chance explains (the README has the counts and the
+#               test).
 # tool-signal   A harness tool killed by a signal: the guest's init says
 #               so, or its shell ("Segmentation fault" at the start of a
 #               line; a test's own is in its "@@T" output).  Seen in PVH
