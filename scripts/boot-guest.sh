@@ -53,6 +53,14 @@ extra_tests() {
 	done
 }
 
+# The dom0 of a domU environment dumps the state of a domU whose console
+# has been quiet for half the time after which the host stops it as hung
+# (scripts/guest/dom0-init), so that the dump reaches the host in time.
+hang_dump_arg() {
+	env_is_domu "$1" || return 0
+	printf ' harness_hang_dump=%s' "$((${BOOT_STALL:-$(env_stall_limit "$1")} / 2))"
+}
+
 kernel_cmdline() {
 	local env=$1 variant=$2
 
@@ -60,9 +68,10 @@ kernel_cmdline() {
 
 	extra=$(extra_tests "$env" "$variant" | paste -sd, -)
 	na=$(env_inapplicable_tests "$env" | paste -sd, -)
-	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s%s%s%s\n' \
+	printf '%s panic=-1 quiet harness_env=%s harness_variant=%s harness_base=%s%s%s%s%s%s\n' \
 		"$(env_kernel_args "$env")" "$env" "$variant" "$BASE" "${extra:+ harness_extra=$extra}" \
-		"${na:+ harness_na=$na}" "${TESTS:+ harness_tests=$TESTS}" "${KERNEL_ARGS:+ $KERNEL_ARGS}"
+		"${na:+ harness_na=$na}" "${TESTS:+ harness_tests=$TESTS}" "$(hang_dump_arg "$env")" \
+		"${KERNEL_ARGS:+ $KERNEL_ARGS}"
 }
 
 # The tests the guest must report (any it does not is MISSING): those it

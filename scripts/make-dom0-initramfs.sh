@@ -3,7 +3,7 @@
 # Xen's toolstack from Debian's packages (xl, xenstored, xenconsoled, the
 # HVM firmware and device model, each binary with the libraries it links),
 # the dom0's init (scripts/guest/dom0-init), and the kernel under test
-# with its test initramfs and an xl config for each domU type
+# with its symbols, its test initramfs and an xl config for each domU type
 # (scripts/lib/xl-config.sh).  The dom0 itself runs the unpatched 7.3
 # kernel (DOM0_BASE in scripts/lib/envs.sh).
 #
@@ -37,6 +37,8 @@ HOST_TOOLSTACK_PACKAGES=(xen-utils-4.17 xenstore-utils qemu-system-xen qemu-syst
 # dom0 (and under XEN_ROOT).
 TOOLSTACK_PROGRAMS=(
 	"$XEN_TOOLS"/bin/{xl,xenstored,xenconsoled,xenconsole,xen-init-dom0,libxl-save-helper}
+	# where the vCPUs of a domU whose console went quiet are
+	"$XEN_TOOLS"/bin/xenctx
 	/usr/libexec/xen-qemu-system-i386
 	# xenstore read|write, for the events of io_domu_events
 	/usr/bin/xenstore
@@ -152,7 +154,7 @@ populate_domu() {
 	mkdir -p "$root/etc/xen"
 	# dom0_mem= fixes the dom0's memory; xl need not balloon it down.
 	printf 'autoballoon = "off"\n' >"$root/etc/xen/xl.conf"
-	cp "$kdir/bzImage" "$kdir/initramfs.cpio.gz" "$root/domu/"
+	cp "$kdir/bzImage" "$kdir/System.map" "$kdir/initramfs.cpio.gz" "$root/domu/"
 	for type in "${XL_DOMU_TYPES[@]}"; do
 		xl_domu_config "$type" "domu-$type" /domu/bzImage /domu/initramfs.cpio.gz \
 			"$(domu_args "$type" "$variant")" >"$root/domu/$type.cfg"

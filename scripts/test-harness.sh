@@ -792,7 +792,8 @@ fake_toolstack() {
 echo "xl $*" >>"$STATE/calls"
 case "$1" in
 domid) cat "$STATE/domid" ;;
-vcpu-set) ;;
+vcpu-set | debug-keys) ;;
+vcpu-list) echo "domu-hvm 3 0 1 -b- 12.0 1" ;;
 save)
 	[ -e "$STATE/fail-save" ] && { echo "xc: error: Save failed (22 = Invalid argument)" >&2; exit 1; }
 	echo image >"$3"
@@ -999,6 +1000,50 @@ test_env_check_xen_version() {
 			printf '%s\n' "$out" | sed 's/^/# /'
 		fi
 	done
+}
+
+# A dom0 whose domU's console has been quiet for harness_hang_dump=
+# seconds says once where the domU's vCPUs are (xenctx, with the domU
+# kernel's symbols) and asks Xen for its view (debug key q); a console
+# that spoke lately gets no dump, nor does a dom0 not asked for one.
+test_dom0_quiet_domu() {
+	local d=$SCRATCH/dom0-quiet out calls what
+
+	what="dom0: a domU console quiet for harness_hang_dump= seconds is dumped once"
+	mkdir -p "$d/log" "$d/state"
+	fake_toolstack "$d/bin"
+	# shellcheck disable=SC2016  # expanded by the stand-in, not here
+	printf '#!/bin/sh\necho "xenctx $*" >>"$STATE/calls"\necho "vcpu0 rip: ffffffff81000000 default_idle"\n' \
+		>"$d/bin/xenctx"
+	chmod +x "$d/bin/xenctx"
+	echo "console=hvc0 harness_env=xen-domu-hvm harness_hang_dump=300" >"$d/cmdline"
+	: >"$d/console"
+	out=$(cd "$d" && BIN=$d/bin STATE=$d/state DOM0_LOG_DIR=$d/log DOM0_CMDLINE=$d/cmdline \
+		DOM0_CONSOLE=$d/console DOM0_DOMU_SYMBOLS=$d/System.map DOM0_INIT_FUNCTIONS=1 sh -c '
+		. "$0"
+		PATH=$BIN:$PATH
+		domid=3 dumped=no hang_dump=$(cmdline_value harness_hang_dump)
+		touch -d "@$(($(date +%s) - 100))" "$CONSOLE"
+		check_quiet_domu domu-hvm
+		echo "quiet 100 s: dumped=$dumped"
+		touch -d "@$(($(date +%s) - 400))" "$CONSOLE"
+		check_quiet_domu domu-hvm
+		check_quiet_domu domu-hvm
+		echo "quiet 400 s: dumped=$dumped"
+		dumped=no hang_dump=""
+		check_quiet_domu domu-hvm
+		echo "not asked: dumped=$dumped"' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
+	calls=$(cat "$d/state/calls" 2>/dev/null)
+	if grep -qx "quiet 100 s: dumped=no" <<<"$out" && grep -qx "quiet 400 s: dumped=yes" <<<"$out" &&
+		grep -qx "not asked: dumped=no" <<<"$out" &&
+		grep -qE "^dom0: domU domu-hvm: console quiet for 40[0-9] s" <<<"$out" &&
+		grep -qx "dom0:   vcpu0 rip: ffffffff81000000 default_idle" <<<"$out" &&
+		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/System.map -S -C 3" "xl debug-keys q")" ]; then
+		ok "$what"
+	else
+		not_ok "$what"
+		printf '%s\n' "$out" "calls:" "$calls" | sed 's/^/# /'
+	fi
 }
 
 # harness_domu_events= on the dom0's command line replaces the events it
@@ -1357,6 +1402,7 @@ echo "@@HARNESS END rc=0"
 	env BUILD_DIR="$b" BASE=7.3 KERNEL="$SCRATCH/na-image" INITRD="$SCRATCH/na-image" \
 		PATH="$stubs:$PATH" "$REPO_DIR/scripts/boot-guest.sh" native patched >"$SCRATCH/na.out" 2>&1 || true
 	if grep -q 'harness_na=io_domu_ungranted' "$cell/console.log" &&
+		! grep -q harness_hang_dump "$cell/console.log" &&
 		grep -qx iopl_levels "$cell/expected" && ! grep -qx io_domu_ungranted "$cell/expected"; then
 		ok "boot: a test that cannot apply is neither run nor expected"
 	else
@@ -1413,6 +1459,7 @@ main() {
 	test_report
 	test_dom0_events
 	test_dom0_events_override
+	test_dom0_quiet_domu
 	test_env_check_spliced
 	test_env_check_xen_version
 	test_guest_state_command
