@@ -96,9 +96,9 @@ def read_console(path):
 
 
 # Messages written whole into the console while a guest writes its lines:
-# Xen's, and the dom0's about the events it makes for a domU
-# (scripts/guest/dom0-init).
-SPLICED = re.compile(r"\(XEN\) |dom0: event |dom0:   ")
+# Xen's, and the dom0's about the events it makes for a domU and about a
+# domU whose console went quiet (scripts/guest/dom0-init).
+SPLICED = re.compile(r"\(XEN\) |dom0: event |dom0: domU |dom0:   ")
 
 
 def unsplice_xen(lines):
@@ -106,7 +106,8 @@ def unsplice_xen(lines):
     of its own whole, between two characters of a guest line ("@@T a:
     ok 3 x" becoming "@@T a: o(XEN) uart interrupt ..." and "k 3 x"):
     put the message on a line of its own and the guest line together.
-    The dom0 of the domU environments does the same with its event lines."""
+    The dom0 of the domU environments does the same with its event lines
+    and its dump of a quiet domU."""
     out, head = [], ""
     for line in lines:
         line, head = head + line, ""

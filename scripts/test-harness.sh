@@ -101,6 +101,8 @@ test_report() {
 	expect_status "$d/spliced" a PASS
 	fake_guest "$d/dom0-spliced" finished "a" '@@T a: 1..2\n@@T a: ok 1 x\n@@T a: ok dom0: event 3 save-restore: start\r\n2 y\n@@TEST a rc=0 secs=1\n'
 	expect_status "$d/dom0-spliced" a PASS
+	fake_guest "$d/dump-spliced" finished "a" '@@T a: 1..2\n@@T a: ok 1 x\n@@T a: odom0: domU domu-hvm: console quiet for 150 s; its vCPUs and console relay:\r\ndom0:   domu-hvm 3 0 1 -b- 12.0 1\r\nk 2 y\n@@TEST a rc=0 secs=1\n'
+	expect_status "$d/dump-spliced" a PASS
 	local u=$SCRATCH/results/6.12/unpatched
 	fake_guest "$u/xen-pv" finished "save_fl_contract" '@@T save_fl_contract: 1..1\n@@T save_fl_contract: not ok 1 x\n@@TEST save_fl_contract rc=1 secs=1\n'
 	expect_status "$u/xen-pv" save_fl_contract XFAIL
