@@ -37,8 +37,9 @@ HOST_TOOLSTACK_PACKAGES=(xen-utils-4.17 xenstore-utils qemu-system-xen qemu-syst
 # dom0 (and under XEN_ROOT).
 TOOLSTACK_PROGRAMS=(
 	"$XEN_TOOLS"/bin/{xl,xenstored,xenconsoled,xenconsole,xen-init-dom0,libxl-save-helper}
-	# where the vCPUs of a domU whose console went quiet are
-	"$XEN_TOOLS"/bin/xenctx
+	# where the vCPUs of a domU whose console went quiet are, and where
+	# KASLR put its kernel
+	"$XEN_TOOLS"/bin/{xenctx,xen-hvmctx}
 	/usr/libexec/xen-qemu-system-i386
 	# xenstore read|write, for the events of io_domu_events
 	/usr/bin/xenstore

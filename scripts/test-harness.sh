@@ -1006,7 +1006,7 @@ test_env_check_xen_version() {
 
 # A dom0 whose domU's console has been quiet for harness_hang_dump=
 # seconds says once where the domU's vCPUs are (xenctx, with the domU
-# kernel's symbols) and asks Xen for its view (debug key q); a console
+# kernel's symbols moved by its KASLR offset) and asks Xen for its view (debug key q); a console
 # that spoke lately gets no dump, nor does a dom0 not asked for one.
 test_dom0_quiet_domu() {
 	local d=$SCRATCH/dom0-quiet out calls what
@@ -1017,7 +1017,11 @@ test_dom0_quiet_domu() {
 	# shellcheck disable=SC2016  # expanded by the stand-in, not here
 	printf '#!/bin/sh\necho "xenctx $*" >>"$STATE/calls"\necho "vcpu0 rip: ffffffff81000000 default_idle"\n' \
 		>"$d/bin/xenctx"
-	chmod +x "$d/bin/xenctx"
+	printf '#!/bin/sh\necho "     msr_flags 0000000000000000 lstar 0xffffffffb6c00080 cstar 0x0000000000000000"\n' \
+		>"$d/bin/xen-hvmctx"
+	chmod +x "$d/bin/xenctx" "$d/bin/xen-hvmctx"
+	printf '%s\n' "ffffffff81000000 T _stext" "ffffffff81a00080 T entry_SYSCALL_64" \
+		"ffffffff82fff000 t last_text" "ffffffff83000000 A absolute" >"$d/System.map"
 	echo "console=hvc0 harness_env=xen-domu-hvm harness_hang_dump=300" >"$d/cmdline"
 	: >"$d/console"
 	out=$(cd "$d" && BIN=$d/bin STATE=$d/state DOM0_LOG_DIR=$d/log DOM0_CMDLINE=$d/cmdline \
@@ -1040,7 +1044,10 @@ test_dom0_quiet_domu() {
 		grep -qx "not asked: dumped=no" <<<"$out" &&
 		grep -qE "^dom0: domU domu-hvm: console quiet for 40[0-9] s" <<<"$out" &&
 		grep -qx "dom0:   vcpu0 rip: ffffffff81000000 default_idle" <<<"$out" &&
-		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/System.map -S -C 3" "xl debug-keys q")" ]; then
+		grep -qx "dom0:   KASLR offset of the domU's kernel: 891289600" <<<"$out" &&
+		[ "$(cat "$d/log/domu-symbols")" = "$(printf '%s\n' "ffffffffb6200000 T _stext" \
+			"ffffffffb6c00080 T entry_SYSCALL_64" "ffffffffb81ff000 t last_text")" ] &&
+		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/log/domu-symbols -S -C 3" "xl debug-keys q")" ]; then
 		ok "$what"
 	else
 		not_ok "$what"
