@@ -1006,8 +1006,9 @@ test_env_check_xen_version() {
 
 # A dom0 whose domU's console has been quiet for harness_hang_dump=
 # seconds says once where the domU's vCPUs are (xenctx, with the domU
-# kernel's symbols moved by its KASLR offset) and asks Xen for its view (debug key q); a console
-# that spoke lately gets no dump, nor does a dom0 not asked for one.
+# kernel's symbols moved by its KASLR offset) and asks Xen for its view
+# (debug key q); a console that spoke lately gets no dump, nor does a
+# dom0 not asked for one.
 test_dom0_quiet_domu() {
 	local d=$SCRATCH/dom0-quiet out calls what
 
