@@ -796,6 +796,7 @@ case "$1" in
 domid) cat "$STATE/domid" ;;
 vcpu-set | debug-keys) ;;
 vcpu-list) echo "domu-hvm 3 0 1 -b- 12.0 1" ;;
+qemu-monitor-command) echo "(device model) $3" ;;
 save)
 	[ -e "$STATE/fail-save" ] && { echo "xc: error: Save failed (22 = Invalid argument)" >&2; exit 1; }
 	echo image >"$3"
@@ -1006,11 +1007,12 @@ test_env_check_xen_version() {
 
 # A dom0 whose domU's console has been quiet for harness_hang_dump=
 # seconds says once where the domU's vCPUs are (xenctx, with the domU
-# kernel's symbols moved by its KASLR offset) and asks Xen for its view
-# (debug key q); a console that spoke lately gets no dump, nor does a
-# dom0 not asked for one.
+# kernel's symbols moved by its KASLR offset), reads an HVM domU's UART
+# from its device model, and asks Xen for its view (debug key q); a
+# console that spoke lately gets no dump, nor does a dom0 not asked for
+# one, and a PVH domU, which has no UART, gets no UART read.
 test_dom0_quiet_domu() {
-	local d=$SCRATCH/dom0-quiet out calls what
+	local d=$SCRATCH/dom0-quiet out calls pvh_calls what uart
 
 	what="dom0: a domU console quiet for harness_hang_dump= seconds is dumped once"
 	mkdir -p "$d/log" "$d/state"
@@ -1031,16 +1033,22 @@ test_dom0_quiet_domu() {
 		PATH=$BIN:$PATH
 		domid=3 dumped=no hang_dump=$(cmdline_value harness_hang_dump)
 		touch -d "@$(($(date +%s) - 100))" "$CONSOLE"
-		check_quiet_domu domu-hvm
+		check_quiet_domu domu-hvm hvm
 		echo "quiet 100 s: dumped=$dumped"
 		touch -d "@$(($(date +%s) - 400))" "$CONSOLE"
-		check_quiet_domu domu-hvm
-		check_quiet_domu domu-hvm
+		check_quiet_domu domu-hvm hvm
+		check_quiet_domu domu-hvm hvm
 		echo "quiet 400 s: dumped=$dumped"
 		dumped=no hang_dump=""
-		check_quiet_domu domu-hvm
-		echo "not asked: dumped=$dumped"' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
-	calls=$(cat "$d/state/calls" 2>/dev/null)
+		check_quiet_domu domu-hvm hvm
+		echo "not asked: dumped=$dumped"
+		mv "$STATE/calls" "$STATE/calls.hvm"
+		dumped=no hang_dump=300
+		check_quiet_domu domu-pvh pvh' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
+	calls=$(cat "$d/state/calls.hvm" 2>/dev/null)
+	pvh_calls=$(cat "$d/state/calls" 2>/dev/null)
+	uart=$(printf 'xl qemu-monitor-command domu-hvm %s\n' "i /b 0x3fb" "i /b 0x3f9" \
+		"i /b 0x3fc" "i /b 0x3fd" "info chardev")
 	if grep -qx "quiet 100 s: dumped=no" <<<"$out" && grep -qx "quiet 400 s: dumped=yes" <<<"$out" &&
 		grep -qx "not asked: dumped=no" <<<"$out" &&
 		grep -qE "^dom0: domU domu-hvm: console quiet for 40[0-9] s" <<<"$out" &&
@@ -1048,11 +1056,15 @@ test_dom0_quiet_domu() {
 		grep -qx "dom0:   KASLR offset of the domU's kernel: 891289600" <<<"$out" &&
 		[ "$(cat "$d/log/domu-symbols")" = "$(printf '%s\n' "ffffffffb6200000 T _stext" \
 			"ffffffffb6c00080 T entry_SYSCALL_64" "ffffffffb81ff000 t last_text")" ] &&
-		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/log/domu-symbols -S -C 3" "xl debug-keys q")" ]; then
+		grep -qx "dom0:   (device model) i /b 0x3fd" <<<"$out" &&
+		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/log/domu-symbols -S -C 3" \
+			"$uart" "xl debug-keys q")" ] &&
+		[ "$pvh_calls" = "$(printf '%s\n' "xl vcpu-list domu-pvh" "xenctx -s $d/log/domu-symbols -S -C 3" \
+			"xl debug-keys q")" ]; then
 		ok "$what"
 	else
 		not_ok "$what"
-		printf '%s\n' "$out" "calls:" "$calls" | sed 's/^/# /'
+		printf '%s\n' "$out" "calls:" "$calls" "PVH calls:" "$pvh_calls" | sed 's/^/# /'
 	fi
 }
 
