@@ -796,7 +796,10 @@ case "$1" in
 domid) cat "$STATE/domid" ;;
 vcpu-set | debug-keys) ;;
 vcpu-list) echo "domu-hvm 3 0 1 -b- 12.0 1" ;;
-qemu-monitor-command) echo "(device model) $3" ;;
+qemu-monitor-command)
+	[ ! -e "$STATE/device-model-gone" ] || exit 1
+	echo "(device model) $3"
+	;;
 save)
 	[ -e "$STATE/fail-save" ] && { echo "xc: error: Save failed (22 = Invalid argument)" >&2; exit 1; }
 	echo image >"$3"
@@ -1008,9 +1011,10 @@ test_env_check_xen_version() {
 # A dom0 whose domU's console has been quiet for harness_hang_dump=
 # seconds says once where the domU's vCPUs are (xenctx, with the domU
 # kernel's symbols moved by its KASLR offset), reads an HVM domU's UART
-# from its device model, and asks Xen for its view (debug key q); a
-# console that spoke lately gets no dump, nor does a dom0 not asked for
-# one, and a PVH domU, which has no UART, gets no UART read.
+# from its device model (or says that it did not answer), and asks Xen
+# for its view (debug key q); a console that spoke lately gets no dump,
+# nor does a dom0 not asked for one, and a PVH domU, which has no UART,
+# gets no UART read.
 test_dom0_quiet_domu() {
 	local d=$SCRATCH/dom0-quiet out calls pvh_calls what uart
 
@@ -1044,9 +1048,13 @@ test_dom0_quiet_domu() {
 		echo "not asked: dumped=$dumped"
 		mv "$STATE/calls" "$STATE/calls.hvm"
 		dumped=no hang_dump=300
-		check_quiet_domu domu-pvh pvh' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
+		check_quiet_domu domu-pvh pvh
+		mv "$STATE/calls" "$STATE/calls.pvh"
+		touch "$STATE/device-model-gone"
+		dumped=no
+		check_quiet_domu domu-hvm hvm' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
 	calls=$(cat "$d/state/calls.hvm" 2>/dev/null)
-	pvh_calls=$(cat "$d/state/calls" 2>/dev/null)
+	pvh_calls=$(cat "$d/state/calls.pvh" 2>/dev/null)
 	uart=$(printf 'xl qemu-monitor-command domu-hvm %s\n' "i /b 0x3fb" "i /b 0x3f9" \
 		"i /b 0x3fc" "i /b 0x3fd" "info chardev")
 	if grep -qx "quiet 100 s: dumped=no" <<<"$out" && grep -qx "quiet 400 s: dumped=yes" <<<"$out" &&
@@ -1057,6 +1065,7 @@ test_dom0_quiet_domu() {
 		[ "$(cat "$d/log/domu-symbols")" = "$(printf '%s\n' "ffffffffb6200000 T _stext" \
 			"ffffffffb6c00080 T entry_SYSCALL_64" "ffffffffb81ff000 t last_text")" ] &&
 		grep -qx "dom0:   (device model) i /b 0x3fd" <<<"$out" &&
+		grep -qx 'dom0:   the device model did not answer "info chardev"' <<<"$out" &&
 		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/log/domu-symbols -S -C 3" \
 			"$uart" "xl debug-keys q")" ] &&
 		[ "$pvh_calls" = "$(printf '%s\n' "xl vcpu-list domu-pvh" "xenctx -s $d/log/domu-symbols -S -C 3" \
