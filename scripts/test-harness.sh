@@ -1008,15 +1008,51 @@ test_env_check_xen_version() {
 	done
 }
 
+# fake_hvm_context FILE: a stand-in for xen-hvmctx in FILE that prints
+# an HVM context as those of Xen 4.17 and 4.20 do, in their order, for a
+# domU of two vCPUs whose COM1 line (ISA IRQ 4) is raised; with
+# $STATE/no-hvm-context, it fails as for a domain that has none.
+fake_hvm_context() {
+	local vcpu reg
+
+	# shellcheck disable=SC2016  # expanded by the stand-in, not here
+	{
+		printf '%s\n' '#!/bin/sh' \
+			'if [ -e "$STATE/no-hvm-context" ]; then' \
+			'	echo "Error: can'"'"'t get HVM record for dom $1"; exit 1' 'fi' 'cat <<EOF' \
+			"HVM save record for domain 3" "Entry 0: type 1 instance 0, length 24"
+		for vcpu in 0 1; do
+			printf '%s\n' "Entry $((1 + vcpu)): type 2 instance $vcpu, length 1024" \
+				"          lstar 0xffffffffb6c00080  cstar   0000000000000000"
+		done
+		printf '%s\n' "Entry 3: type 3 instance 0, length 8" \
+			"    PIC: IRQ base 0x30, irr 0x10, imr 0xff, isr 0" \
+			"Entry 4: type 3 instance 1, length 8" \
+			"    PIC: IRQ base 0x38, irr 0, imr 0xff, isr 0" \
+			"Entry 5: type 4 instance 0, length 400" "    IOAPIC: base_address 0xfec00000, ioregsel 0 id 0x1"
+		printf '            pin %s: 0x%016x\n' 03 0x10031 04 0x22 05 0x10000
+		for vcpu in 0 1; do
+			printf '%s\n' "Entry $((6 + vcpu)): type 6 instance $vcpu, length 1024" "    LAPIC registers:"
+			for ((reg = 0; reg < 0x400; reg += 32)); do
+				printf '          0x%03x: 0x%08x   0x%03x: 0x%08x\n' "$reg" \
+					$((reg == 0x180 ? 1 : 0)) $((reg + 16)) $((reg + 16 == 0x210 ? vcpu * 4 : 0))
+			done
+		done
+		printf '%s\n' "Entry 8: type 8 instance 0, length 8" "    ISA IRQs: 0x0010" "EOF"
+	} >"$1"
+	chmod +x "$1"
+}
+
 # A dom0 whose domU's console has been quiet for harness_hang_dump=
 # seconds says once where the domU's vCPUs are (xenctx, with the domU
 # kernel's symbols moved by its KASLR offset), reads an HVM domU's UART
-# from its device model (or says that it did not answer), and asks Xen
-# for its view (debug key q); a console that spoke lately gets no dump,
-# nor does a dom0 not asked for one, and a PVH domU, which has no UART,
-# gets no UART read.
+# from its device model (or says that it did not answer) and the path of
+# its interrupt from Xen's HVM context (or says that it is not known),
+# and asks Xen for its view (debug key q); a console that spoke lately
+# gets no dump, nor does a dom0 not asked for one, and a PVH domU, which
+# has no UART, gets neither the UART nor its interrupt.
 test_dom0_quiet_domu() {
-	local d=$SCRATCH/dom0-quiet out calls pvh_calls what uart
+	local d=$SCRATCH/dom0-quiet out calls pvh_calls what uart irq vcpu reg
 
 	what="dom0: a domU console quiet for harness_hang_dump= seconds is dumped once"
 	mkdir -p "$d/log" "$d/state"
@@ -1024,8 +1060,7 @@ test_dom0_quiet_domu() {
 	# shellcheck disable=SC2016  # expanded by the stand-in, not here
 	printf '#!/bin/sh\necho "xenctx $*" >>"$STATE/calls"\necho "vcpu0 rip: ffffffff81000000 default_idle"\n' \
 		>"$d/bin/xenctx"
-	printf '#!/bin/sh\necho "     msr_flags 0000000000000000 lstar 0xffffffffb6c00080 cstar 0x0000000000000000"\n' \
-		>"$d/bin/xen-hvmctx"
+	fake_hvm_context "$d/bin/xen-hvmctx"
 	chmod +x "$d/bin/xenctx" "$d/bin/xen-hvmctx"
 	printf '%s\n' "ffffffff81000000 T _stext" "ffffffff81a00080 T entry_SYSCALL_64" \
 		"ffffffff82fff000 t last_text" "ffffffff83000000 A absolute" >"$d/System.map"
@@ -1043,6 +1078,7 @@ test_dom0_quiet_domu() {
 		check_quiet_domu domu-hvm hvm
 		check_quiet_domu domu-hvm hvm
 		echo "quiet 400 s: dumped=$dumped"
+		cp "$LOG_DIR/domu-symbols" "$LOG_DIR/domu-symbols.hvm"
 		dumped=no hang_dump=""
 		check_quiet_domu domu-hvm hvm
 		echo "not asked: dumped=$dumped"
@@ -1050,22 +1086,35 @@ test_dom0_quiet_domu() {
 		dumped=no hang_dump=300
 		check_quiet_domu domu-pvh pvh
 		mv "$STATE/calls" "$STATE/calls.pvh"
-		touch "$STATE/device-model-gone"
+		touch "$STATE/device-model-gone" "$STATE/no-hvm-context"
 		dumped=no
 		check_quiet_domu domu-hvm hvm' "$REPO_DIR/scripts/guest/dom0-init" 2>&1)
 	calls=$(cat "$d/state/calls.hvm" 2>/dev/null)
 	pvh_calls=$(cat "$d/state/calls.pvh" 2>/dev/null)
 	uart=$(printf 'xl qemu-monitor-command domu-hvm %s\n' "i /b 0x3fb" "i /b 0x3f9" \
 		"i /b 0x3fc" "i /b 0x3fd" "info chardev")
+	irq=$(printf 'dom0:   %s\n' "COM1's interrupt (ISA IRQ 4) as Xen holds it:" "ISA IRQs: 0x0010" \
+		"PIC: IRQ base 0x30, irr 0x10, imr 0xff, isr 0" "PIC: IRQ base 0x38, irr 0, imr 0xff, isr 0" \
+		"IOAPIC pin 04: 0x0000000000000022")
+	for vcpu in 0 1; do
+		for reg in 100 120 140 160 200 220 240 260; do
+			irq+=$'\n'$(printf 'dom0:   vCPU %s LAPIC 0x%s: 0x%08x   0x%03x: 0x%08x' "$vcpu" \
+				"$reg" 0 $((16#$reg + 16)) $((16#$reg + 16 == 0x210 ? vcpu * 4 : 0)))
+		done
+	done
 	if grep -qx "quiet 100 s: dumped=no" <<<"$out" && grep -qx "quiet 400 s: dumped=yes" <<<"$out" &&
 		grep -qx "not asked: dumped=no" <<<"$out" &&
 		grep -qE "^dom0: domU domu-hvm: console quiet for 40[0-9] s" <<<"$out" &&
 		grep -qx "dom0:   vcpu0 rip: ffffffff81000000 default_idle" <<<"$out" &&
 		grep -qx "dom0:   KASLR offset of the domU's kernel: 891289600" <<<"$out" &&
-		[ "$(cat "$d/log/domu-symbols")" = "$(printf '%s\n' "ffffffffb6200000 T _stext" \
+		[ "$(cat "$d/log/domu-symbols.hvm")" = "$(printf '%s\n' "ffffffffb6200000 T _stext" \
 			"ffffffffb6c00080 T entry_SYSCALL_64" "ffffffffb81ff000 t last_text")" ] &&
 		grep -qx "dom0:   (device model) i /b 0x3fd" <<<"$out" &&
 		grep -qx 'dom0:   the device model did not answer "info chardev"' <<<"$out" &&
+		[ "$(grep -E "^dom0:   (COM1's|ISA IRQs|PIC|IOAPIC|vCPU . LAPIC|not known: xen-hvmctx)" <<<"$out")" = \
+			"$irq"$'\n'"$(
+			printf '%s\n' "dom0:   COM1's interrupt (ISA IRQ 4) as Xen holds it:" \
+				"dom0:   not known: xen-hvmctx said Error: can't get HVM record for dom 3")" ] &&
 		[ "$calls" = "$(printf '%s\n' "xl vcpu-list domu-hvm" "xenctx -s $d/log/domu-symbols -S -C 3" \
 			"$uart" "xl debug-keys q")" ] &&
 		[ "$pvh_calls" = "$(printf '%s\n' "xl vcpu-list domu-pvh" "xenctx -s $d/log/domu-symbols -S -C 3" \
