@@ -1061,7 +1061,7 @@ test_dom0_quiet_domu() {
 	printf '#!/bin/sh\necho "xenctx $*" >>"$STATE/calls"\necho "vcpu0 rip: ffffffff81000000 default_idle"\n' \
 		>"$d/bin/xenctx"
 	fake_hvm_context "$d/bin/xen-hvmctx"
-	chmod +x "$d/bin/xenctx" "$d/bin/xen-hvmctx"
+	chmod +x "$d/bin/xenctx"
 	printf '%s\n' "ffffffff81000000 T _stext" "ffffffff81a00080 T entry_SYSCALL_64" \
 		"ffffffff82fff000 t last_text" "ffffffff83000000 A absolute" >"$d/System.map"
 	echo "console=hvc0 harness_env=xen-domu-hvm harness_hang_dump=300" >"$d/cmdline"
